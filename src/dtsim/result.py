@@ -1,0 +1,164 @@
+"""Results: ``Result`` for one scenario (its fields are exactly the contract's result keys)
+and ``Batch`` for many (a dict of NumPy columns)."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["RESULT_KEYS", "Batch", "Result"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """The outcome of one simulated training run (interface.md, "Result keys").
+
+    ``None`` marks a key that does not apply to the strategy. Floats are full precision;
+    ``eta = eta_h · eta_compression · eta_replicas · eta_activation`` and
+    ``c_local = c_actual · eta``, ``c_quality = c_local · eta_chinchilla``.
+    """
+
+    name: str | None
+    strategy: str
+    nodes: int
+    gpus: int | None
+    cost_usd: float | None
+    h100_equivalents_per_node: float
+    node_pflops: float
+    node_memory_gb: float
+    params: float
+    active_params: float
+    step_compute_s: float
+    sync_s: float
+    straggler_factor: float
+    inner_steps: float | int
+    eta: float
+    eta_h: float
+    eta_compression: float
+    eta_replicas: float
+    eta_activation: float
+    c_actual: float
+    c_local: float
+    eta_chinchilla: float
+    c_quality: float
+    tokens: float
+    overtraining_ratio: float
+    strict_threshold_multiple: float
+    wall_clock_days: float
+    bottleneck: str
+    pp_stages: int
+    groups: int
+    bubble_fraction: float
+    inner_steps_regional: int | None
+    regional_syncs_per_global: int | None
+    ep_overhead: float | None
+    memory_per_node_gb: float
+    fits_in_memory: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """A flat, JSON-serialisable dict of every result key."""
+        return dataclasses.asdict(self)
+
+    def __repr__(self) -> str:
+        label = f"{self.name!r}, " if self.name else ""
+        return (
+            f"Result({label}{self.strategy}, nodes={self.nodes:,}, params={self.params:.3g}, "
+            f"eta={self.eta:.3f}, c_local={self.c_local:.3g}, c_quality={self.c_quality:.3g}, "
+            f"wall_clock_days={self.wall_clock_days:.2f}, bottleneck={self.bottleneck})"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(_show(v))}</td></tr>"
+            for k, v in self.to_dict().items()
+        )
+        return f"<table>{rows}</table>"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "—" if value is None else str(value)
+
+
+RESULT_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Result))
+
+#: Columns shown as integers (counts); ``inner_steps`` too, except for hierarchical runs.
+INTEGER_KEYS = frozenset({"nodes", "gpus", "pp_stages", "groups", "inner_steps_regional", "regional_syncs_per_global"})
+
+
+def _plain(key: str, value: Any, strategy: str) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if key in INTEGER_KEYS or (key == "inner_steps" and strategy != "hierarchical"):
+            return round(value)
+    return value
+
+
+class Batch:
+    """Results of many scenarios as NumPy columns keyed by result key (plus the varied fields
+    of a sweep). ``len(batch)``, ``batch.to_dicts()``, ``batch.results()``,
+    ``batch.to_pandas()``. Null entries are NaN in the columns and None in dicts."""
+
+    def __init__(self, columns: Mapping[str, np.ndarray], *, names: Sequence[str | None] | None = None):
+        columns = dict(columns)
+        n = len(next(iter(columns.values()))) if columns else 0
+        self._names = list(names) if names is not None else [None] * n
+        if "communication_bound" in columns:
+            columns["bottleneck"] = np.where(columns.pop("communication_bound"), "communication", "compute")
+        name_column = np.empty(n, dtype=object)
+        name_column[:] = self._names
+        self.columns: dict[str, np.ndarray] = {"name": name_column, **columns}
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __repr__(self) -> str:
+        return f"Batch({len(self)} scenarios, {len(self.columns)} columns)"
+
+    def _row(self, i: int) -> dict[str, Any]:
+        strategy = str(self.columns["strategy"][i])
+        row: dict[str, Any] = {}
+        for key in RESULT_KEYS:
+            if key in ("name", "bottleneck"):
+                row[key] = None if self.columns[key][i] is None else str(self.columns[key][i])
+            elif key == "fits_in_memory":
+                row[key] = bool(self.columns[key][i])
+            else:
+                row[key] = _plain(key, self.columns[key][i], strategy)
+        return row
+
+    def results(self) -> list[Result]:
+        """One ``Result`` per scenario, in order."""
+        return [Result(**self._row(i)) for i in range(len(self))]
+
+    def __iter__(self) -> Iterator[Result]:
+        return iter(self.results())
+
+    def row(self, i: int) -> dict[str, Any]:
+        """Scenario i as a flat dict: the result keys, then any varied fields."""
+        row = self._row(i)
+        for key in self.columns:
+            if key not in RESULT_KEYS:
+                row[key] = _plain(key, self.columns[key][i], row["strategy"])
+        return row
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        """One flat dict per scenario (``row(i)`` for every i)."""
+        return [self.row(i) for i in range(len(self))]
+
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame of ``to_dicts()`` (needs pandas installed)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("Batch.to_pandas() needs pandas: pip install pandas") from exc
+        return pd.DataFrame(self.to_dicts())

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+FIDELITY_CASES = SHARED / "fidelity" / "seed_cases.json"
+
+settings.register_profile("default", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=2_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("DTSIM_HYPOTHESIS_PROFILE", "default"))
+
+
+def fidelity_cases() -> list[dict[str, Any]]:
+    """Every seed-table case; the file must exist (CI has ../shared beside the checkout)."""
+    return json.loads(FIDELITY_CASES.read_text())["cases"]
+
+
+A100x48 = {"gpu": "A100-80GB", "gpus_per_node": 48, "precision": "fp16"}
+H100x16fp8 = {"gpu": "H100-SXM", "gpus_per_node": 16, "precision": "fp8"}
+
+
+def flat(hardware: dict[str, Any], nodes: int, **extra: Any) -> dict[str, Any]:
+    return {"strategy": "diloco", "nodes": nodes, "hardware": hardware, **extra}
