@@ -76,3 +76,105 @@ def test_analyze(tmp_path: Path) -> None:
     assert json.loads(result.stdout)[0]["params"] == pytest.approx(80.687e9, rel=1e-4)
     bad = runner.invoke(app, ["analyze", "chinchilla_optimal", "--args", "{oops"])
     assert bad.exit_code == 2 and "--args" in bad.stderr
+
+
+def test_sweep_zipped_and_grid(scenario_file: Path) -> None:
+    zipped = runner.invoke(
+        app,
+        [
+            "sweep",
+            str(scenario_file),
+            "--vary",
+            "nodes=4,72",
+            "--vary",
+            "network.wan.bandwidth_mbps=10,1000",
+            "--format",
+            "json",
+        ],
+    )
+    assert zipped.exit_code == 0, zipped.output
+    rows = json.loads(zipped.stdout)
+    assert [(r["nodes"], r["network.wan.bandwidth_mbps"]) for r in rows] == [(4, 10), (72, 1000)]
+    grid = runner.invoke(
+        app,
+        [
+            "sweep",
+            str(scenario_file),
+            "--vary",
+            "nodes=range:1:5:2",
+            "--vary",
+            "network.wan.bandwidth_mbps=log:10:1000:3",
+            "--grid",
+            "--format",
+            "csv",
+        ],
+    )
+    lines = grid.stdout.strip().splitlines()
+    assert len(lines) == 1 + 9 and lines[0].startswith("nodes,network.wan.bandwidth_mbps")
+    table = runner.invoke(app, ["sweep", str(scenario_file), "--vary", "nodes=4,8", "--columns", "c_local"])
+    assert table.exit_code == 0 and "c_local" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("vary", "text"),
+    [
+        ("nodes=0,4", "nodes"),
+        ("nodes", "PATH=VALUES"),
+        ("network.wan.speed=1,2", "network.wan.speed"),
+        ("nodes=range:1:10", "range:START:STOP:STEP"),
+        ("nodes=log:0:10:3", "log needs"),
+    ],
+)
+def test_sweep_errors(scenario_file: Path, vary: str, text: str) -> None:
+    result = runner.invoke(app, ["sweep", str(scenario_file), "--vary", vary])
+    assert result.exit_code == 2
+    assert text in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_explain(scenario_file: Path) -> None:
+    result = runner.invoke(app, ["explain", str(scenario_file), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    steps = {s["name"]: s for s in json.loads(result.stdout)}
+    assert steps["inner_steps"]["value"] == 200
+    assert steps["c_quality"]["value"] == pytest.approx(1.5470e25, rel=5e-5)
+    assert steps["eta"]["formula"].startswith("eta_h")
+    assert all(s["source"] for s in steps.values())
+    assert runner.invoke(app, ["explain", str(scenario_file)]).exit_code == 0
+
+
+def test_explain_strategies(tmp_path: Path) -> None:
+    for strategy, extra in [
+        ("hierarchical", ""),
+        ("pp-diloco", "model: {params: 960e9}\n"),
+        ("moe-ep", "model: {total_params: 600e9, active_params: 100e9}\n"),
+    ]:
+        path = tmp_path / f"{strategy}.yaml"
+        path.write_text(f"strategy: {strategy}\nnodes: 4000\n{extra}", "utf-8")
+        result = runner.invoke(app, ["explain", str(path), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        names = {s["name"] for s in json.loads(result.stdout)}
+        assert {"hierarchical": "inner_steps_regional", "pp-diloco": "pp_stages", "moe-ep": "ep_overhead"}[
+            strategy
+        ] in names
+
+
+def test_explain_refuses_many(tmp_path: Path) -> None:
+    path = tmp_path / "two.json"
+    path.write_text('[{"nodes": 1}, {"nodes": 2}]', "utf-8")
+    result = runner.invoke(app, ["explain", str(path)])
+    assert result.exit_code == 2 and "explain takes one" in result.stderr
+
+
+def test_hardware() -> None:
+    listing = runner.invoke(app, ["hardware", "--format", "json"])
+    assert listing.exit_code == 0
+    data = json.loads(listing.stdout)
+    assert {g["gpu"] for g in data["gpus"]} >= {"A100-80GB", "H100-SXM", "GH200"}
+    assert {p["preset"]: p["h100_equivalents"] for p in data["presets"]}["A100x48"] == pytest.approx(15.127, abs=1e-3)
+    node = runner.invoke(
+        app, ["hardware", "--gpu", "A100-80GB", "--threshold", "16", "--memory-limit", "1024", "--format", "json"]
+    )
+    assert json.loads(node.stdout)[0]["gpus_per_node"] == 12
+    assert runner.invoke(app, ["hardware"]).exit_code == 0
+    bad = runner.invoke(app, ["hardware", "--gpu", "TPU"])
+    assert bad.exit_code == 2 and "gpu" in bad.stderr

@@ -11,15 +11,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
+import yaml
 from rich.console import Console
 from rich.table import Table
 
 from dtsim.analyses import ANALYSES, analyze
-from dtsim.engine import simulate_many
-from dtsim.errors import DtsimError
+from dtsim.engine import simulate_many, sweep
+from dtsim.errors import DtsimError, ScenarioError
 from dtsim.result import RESULT_KEYS
-from dtsim.scenario import load_scenarios
+from dtsim.scenario import _ScenarioLoader, load_documents, load_scenarios, parse_scenario, set_path
 
 app = typer.Typer(
     help="dtsim: how much training compute a decentralized run over sub-threshold sites reaches.",
@@ -120,7 +122,6 @@ def analyze_command(
 
 def _read_args(text: str) -> dict[str, Any]:
     from dtsim.errors import ScenarioError
-    from dtsim.scenario import load_documents
 
     if text.startswith("@"):
         docs = load_documents(text[1:])
@@ -133,6 +134,224 @@ def _read_args(text: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ScenarioError("--args", text, "expected a JSON object of keyword arguments")
     return data
+
+
+def _scalar(text: str) -> Any:
+    """A command-line value read as YAML (``25`` → 25, ``1e9`` → 1e9, ``{1: 1.0}`` → a table)."""
+    try:
+        return yaml.load(text, Loader=_ScenarioLoader)
+    except yaml.YAMLError:
+        return text
+
+
+def _parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs, each checked against the scenario schema."""
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ScenarioError("--set", pair, "expected KEY=VALUE, e.g. network.wan.bandwidth_mbps=25")
+        overrides[key.strip()] = _scalar(value.strip())
+    probe: dict[str, Any] = {"nodes": 1}
+    for key, value in overrides.items():
+        set_path(probe, key, value)
+    parse_scenario(probe, source="--set")
+    return overrides
+
+
+def _axis_values(spec: str) -> Any:
+    """``1,2,4`` | ``range:START:STOP:STEP`` (STOP included) | ``log:START:STOP:COUNT``."""
+    kind, _, rest = spec.partition(":")
+    if kind in ("range", "log"):
+        parts = [_scalar(p) for p in rest.split(":")]
+        if len(parts) != 3 or not all(isinstance(p, int | float) and not isinstance(p, bool) for p in parts):
+            raise ScenarioError("--vary", spec, f"expected {kind}:START:STOP:{'STEP' if kind == 'range' else 'COUNT'}")
+        start, stop, third = (float(p) for p in parts)
+        if kind == "range":
+            if third <= 0 or (stop - start) / third > 1e9:
+                raise ScenarioError("--vary", spec, "STEP must be > 0 and give at most 1e9 points")
+            return start + third * np.arange(int(np.floor((stop - start) / third + 1e-9)) + 1)
+        if start <= 0 or stop <= 0 or not 1 <= third <= 1e9:
+            raise ScenarioError("--vary", spec, "log needs START, STOP > 0 and 1 ≤ COUNT ≤ 1e9")
+        return np.logspace(np.log10(start), np.log10(stop), int(third))
+    values = [_scalar(v.strip()) for v in spec.split(",") if v.strip()]
+    if not values:
+        raise ScenarioError("--vary", spec, "no values")
+    return values
+
+
+SWEEP_COLUMNS = (
+    "nodes",
+    "strategy",
+    "params",
+    "inner_steps",
+    "eta",
+    "c_local",
+    "c_quality",
+    "wall_clock_days",
+    "cost_usd",
+)
+
+
+@app.command("sweep")
+def sweep_command(
+    file: Annotated[Path, typer.Argument(help="The base scenario (YAML or JSON).")],
+    vary: Annotated[list[str], typer.Option("--vary", "-v", help="PATH=VALUES: 1,2,4 | range:A:B:STEP | log:A:B:N")],
+    grid: Annotated[bool, typer.Option("--grid", help="Cartesian product of the axes (default: zip them).")] = False,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    columns: Annotated[
+        str, typer.Option("--columns", "-c", help="Result keys to show, comma-separated; 'all' for every key.")
+    ] = ",".join(SWEEP_COLUMNS),
+) -> None:
+    """Vary scenario fields over values, ranges or log-ranges, zipped or as a grid.
+
+    Example: dtsim sweep scenarios/examples/72-nodes-reference.yaml --vary network.wan.bandwidth_mbps=log:10:1000:7
+    """
+    try:
+        (base,) = load_scenarios([file])[:1]
+        axes = {}
+        for item in vary:
+            path, sep, spec = item.partition("=")
+            if not sep:
+                raise ScenarioError("--vary", item, "expected PATH=VALUES, e.g. nodes=1,2,4")
+            axes[path.strip()] = _axis_values(spec.strip())
+        batch = _run_sweep(base, axes, grid)
+    except DtsimError as exc:
+        _fail(exc)
+    keys = list(batch.columns) if columns == "all" else [*axes, *[c.strip() for c in columns.split(",") if c.strip()]]
+    unknown = [k for k in keys if k not in batch.columns]
+    if unknown:
+        _fail(ScenarioError("--columns", unknown, f"unknown keys; allowed: {', '.join(batch.columns)}"))
+    rows = [{k: row[k] for k in dict.fromkeys(keys)} for row in batch.to_dicts()]
+    if format is Format.table:
+        table = Table(show_header=True, header_style="bold")
+        for key in dict.fromkeys(keys):
+            table.add_column(key, justify="right")
+        for row in rows:
+            table.add_row(*[_show(v) for v in row.values()])
+        Console().print(table)
+    else:
+        _print_rows(rows, format)
+
+
+def _run_sweep(base: Any, axes: dict[str, Any], grid: bool) -> Any:
+    """Evaluate a sweep, with a progress bar when it is large."""
+    from rich.progress import Progress
+
+    sizes = [len(v) for v in axes.values()]
+    total = int(np.prod(sizes)) if grid else (sizes[0] if sizes else 1)
+    if total <= 200_000:
+        return sweep(base, axes, grid=grid)
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("sweeping", total=1)
+        batch = sweep(base, axes, grid=grid)
+        progress.update(task, advance=1)
+    return batch
+
+
+@app.command()
+def explain(
+    file: Annotated[Path, typer.Argument(help="A scenario file holding one scenario.")],
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """Every intermediate quantity of one scenario: name, formula, value, unit, source.
+
+    Example: dtsim explain scenarios/examples/72-nodes-reference.yaml
+    """
+    from dtsim.explain import explain as explain_steps
+
+    try:
+        scenarios = load_scenarios([file])
+        if len(scenarios) != 1:
+            raise ScenarioError("", str(file), f"holds {len(scenarios)} scenarios; explain takes one")
+        steps = explain_steps(scenarios[0])
+    except DtsimError as exc:
+        _fail(exc)
+    rows = [{"name": s.name, "formula": s.formula, "value": s.value, "unit": s.unit, "source": s.source} for s in steps]
+    if format is not Format.table:
+        _print_rows(rows, format)
+        return
+    table = Table(title=scenarios[0].name or str(file), header_style="bold")
+    for key in ("quantity", "formula", "value", "unit", "source"):
+        table.add_column(key, justify="right" if key == "value" else "left")
+    for row in rows:
+        table.add_row(row["name"], row["formula"], _show(row["value"]), row["unit"], row["source"])
+    Console().print(table)
+
+
+@app.command()
+def hardware(
+    gpu: Annotated[str | None, typer.Option("--gpu", help="Largest unregistered node of this GPU.")] = None,
+    threshold: Annotated[float, typer.Option("--threshold", help="Compute threshold, H100-eq.")] = 16.0,
+    memory_limit: Annotated[float | None, typer.Option("--memory-limit", help="VRAM limit, GB.")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """The GPU catalogue, the seeds' node presets, or the largest node under a threshold.
+
+    Example: dtsim hardware --gpu A100-80GB --threshold 8 --memory-limit 1024
+    """
+    from dtsim.hardware import gpu_catalogue, node_presets
+
+    try:
+        if gpu is not None:
+            args: dict[str, Any] = {"gpu": gpu, "threshold_h100_eq": threshold}
+            if memory_limit is not None:
+                args["memory_limit_gb"] = memory_limit
+            _print_rows([analyze("max_gpus_under_threshold", **args)], format, title="largest unregistered node")
+            return
+        catalogue = [
+            {
+                "gpu": g.key,
+                "fp16_tflops": g.fp16_tflops,
+                "fp8_tflops": g.fp8_tflops,
+                "memory_gb": g.memory_gb,
+                "cost_usd": g.cost_usd,
+                "source": g.source,
+            }
+            for g in gpu_catalogue().values()
+        ]
+        presets = [
+            {"preset": name, **analyze("node_spec", hardware={"preset": name}), "note": p.get("note", "")}
+            for name, p in node_presets().items()
+        ]
+    except DtsimError as exc:
+        _fail(exc)
+    if format is Format.json:
+        sys.stdout.write(json.dumps({"gpus": catalogue, "presets": presets}, indent=1) + "\n")
+        return
+    for title, rows in (("GPU catalogue", catalogue), ("Node presets", presets)):
+        if format is Format.csv:
+            _print_rows(rows, format)
+            continue
+        table = Table(title=title, header_style="bold")
+        for key in rows[0]:
+            table.add_column(key)
+        for row in rows:
+            table.add_row(*[_show(v) for v in row.values()])
+        Console().print(table)
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("report"),
+    scenarios: Annotated[Path, typer.Option("--scenarios", help="Directory of report tables.")] = Path("scenarios"),
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="KEY=VALUE: change an assumption everywhere a table does not vary it itself."),
+    ] = None,
+) -> None:
+    """Regenerate the governance report: report.md, report.html and figures/.
+
+    Example: dtsim report --out report --set network.wan.bandwidth_mbps=25
+    """
+    from dtsim.report import write_report
+
+    try:
+        overrides = _parse_overrides(set_ or [])
+        written = write_report(out, scenarios, overrides)
+    except DtsimError as exc:
+        _fail(exc)
+    Console().print(f"wrote {len(written)} files to {out}/ (report.md, report.html, figures/)")
 
 
 def main() -> None:

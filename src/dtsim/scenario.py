@@ -410,13 +410,21 @@ def load_documents(path: str | Path) -> list[tuple[str, Any]]:
         else:
             raise ScenarioError("", str(path), "unknown file type; allowed: .yaml, .yml, .json, .jsonl")
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ScenarioError("", str(path), f"not valid {suffix.lstrip('.').upper()}: {first_line}") from None
+        raise ScenarioError("", str(path), f"not valid {suffix.lstrip('.').upper()}: {_parse_problem(exc)}") from None
     except RecursionError:
         raise ScenarioError("", str(path), "nesting too deep") from None
     if isinstance(data, list):
         return [(f"{path}[{i}]", doc) for i, doc in enumerate(data)]
     return [(str(path), data)]
+
+
+def _parse_problem(exc: Exception) -> str:
+    """One line: what the parser found wrong, and where."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
+    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark else str(problem)
 
 
 def _refuse_constant(name: str) -> Any:

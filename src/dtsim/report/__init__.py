@@ -1,0 +1,76 @@
+"""``dtsim report``: regenerate every table of the seed documents, the errata and the figures
+from the scenario tables of ``scenarios/``, optionally with changed assumptions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dtsim.errors import ScenarioError
+from dtsim.report.render import render_html, render_markdown
+from dtsim.report.spec import TableSpec, load_table_specs
+from dtsim.report.tables import _ANALYSIS_CACHE, Table, build_table
+
+__all__ = ["Report", "build_report", "table_spec_files", "write_report"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """Computed tables and rendered figures of one report."""
+
+    tables: list[Table]
+    figures: dict[str, tuple[str, str]]
+    overrides: dict[str, Any]
+
+    def markdown(self) -> str:
+        from dtsim import __version__
+
+        return render_markdown(self.tables, self.figures, self.overrides, __version__)
+
+    def html(self) -> str:
+        from dtsim import __version__
+
+        return render_html(self.tables, self.figures, self.overrides, __version__)
+
+
+def table_spec_files(directory: Path) -> list[Path]:
+    """The report files of a scenarios directory: ``*.yaml`` holding ``tables:``, in name order."""
+    if not directory.is_dir():
+        raise ScenarioError("--scenarios", str(directory), "not a directory of scenario tables")
+    files = sorted(p for p in directory.glob("*.yaml") if "tables:" in p.read_text("utf-8"))
+    if not files:
+        raise ScenarioError("--scenarios", str(directory), "holds no report tables (*.yaml with `tables:`)")
+    return files
+
+
+def build_report(
+    specs: Sequence[TableSpec], overrides: Mapping[str, Any] | None = None, *, figures: bool = True
+) -> Report:
+    """Compute every table (and figure) with the given dotted-path overrides."""
+    from dtsim.report.figures import render_figures
+
+    overrides = dict(overrides or {})
+    _ANALYSIS_CACHE.clear()
+    tables = [build_table(spec, overrides) for spec in specs]
+    order = {"001": 0, "002": 1}
+    tables.sort(key=lambda t: order.get(t.spec.seed, 2))
+    return Report(tables, render_figures(overrides) if figures else {}, overrides)
+
+
+def write_report(out: Path, scenarios: Path, overrides: Mapping[str, Any] | None = None) -> list[Path]:
+    """Write ``report.md``, ``report.html`` and ``figures/*.svg`` under ``out``."""
+    report = build_report(load_table_specs(table_spec_files(scenarios)), overrides)
+    figure_dir = out / "figures"
+    figure_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, (_, svg) in report.figures.items():
+        path = figure_dir / f"{name}.svg"
+        path.write_text(svg, "utf-8")
+        written.append(path)
+    for name, text in (("report.md", report.markdown()), ("report.html", report.html())):
+        path = out / name
+        path.write_text(text, "utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,103 @@
+"""Report table specifications: the YAML files of ``scenarios/`` (one per seed scenario or
+table family). A table is a base scenario, rows (each overriding fields or naming an
+analysis) and columns (a result key, where it comes from, and its display format)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dtsim.errors import ScenarioError
+from dtsim.report.formats import FORMATS
+from dtsim.scenario import load_documents
+
+__all__ = ["Column", "Row", "TableSpec", "load_table_specs"]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Column(_Spec):
+    """One column: ``key`` (dotted) of the row's result, or of ``analysis`` run on the row."""
+
+    header: str
+    key: str
+    format: str = "text"
+    analysis: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
+    #: Evaluate the row's scenario with these fields changed (dotted paths).
+    set: dict[str, Any] = Field(default_factory=dict)
+    #: Multiply the value by another key of the same source (``inner_steps`` × ``step_compute_s``).
+    times: str | None = None
+    #: Divide the value by another key of the same source (tokens per ``params``).
+    per: str | None = None
+    #: Multiply the value by a constant (25.6 × params = Chinchilla tokens).
+    scale: float = 1.0
+    #: Divide by the best (largest) value of this column, or by the row re-run with ``relative_set``.
+    relative: Literal["best"] | None = None
+    relative_set: dict[str, Any] | None = None
+    #: Acceptance mapping: the fidelity case is the row's ``case`` with ``case_suffix`` at its
+    #: ``{col}`` placeholder, or appended.
+    case_suffix: str = ""
+    case_key: str | None = None
+
+    def model_post_init(self, __context: Any) -> None:
+        if self.format not in FORMATS:
+            raise ValueError(f"unknown format {self.format!r}; allowed: {', '.join(FORMATS)}")
+
+
+class Row(_Spec):
+    """One row: scenario overrides (``set``, dotted paths) and/or a row-level analysis."""
+
+    label: str
+    set: dict[str, Any] = Field(default_factory=dict)
+    analysis: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict)
+    case: str | None = None
+    #: Metric tables (one value per row): the row's own result key and display format.
+    key: str | None = None
+    format: str | None = None
+    #: Cells the seed prints differently from dtsim: column header → (seed text, why).
+    seed: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class TableSpec(_Spec):
+    """A report table, titled with its seed section."""
+
+    id: str
+    title: str
+    source: str
+    label_header: str = ""
+    base: dict[str, Any] | None = None
+    rows: list[Row]
+    columns: list[Column]
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def seed(self) -> str:
+        """``001`` or ``002``: which seed document the table comes from."""
+        return self.source.split()[0]
+
+
+def load_table_specs(paths: list[Path]) -> list[TableSpec]:
+    """Read table specs from YAML files (each a mapping with ``tables:``), in order."""
+    specs: list[TableSpec] = []
+    for path in paths:
+        for source, doc in load_documents(path):
+            if not isinstance(doc, dict) or "tables" not in doc:
+                raise ScenarioError("tables", source, "a report file is a mapping with a `tables:` list")
+            for i, table in enumerate(doc["tables"]):
+                try:
+                    specs.append(TableSpec.model_validate(table))
+                except ValidationError as exc:
+                    err = exc.errors(include_url=False)[0]
+                    field = ".".join(str(p) for p in err["loc"])
+                    raise ScenarioError(f"tables[{i}].{field}", err.get("input"), err["msg"], source=source) from None
+    ids = [s.id for s in specs]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ScenarioError("tables.id", duplicates, "table ids must be unique")
+    return specs

@@ -1,0 +1,168 @@
+"""Compute report tables from their specs through the engine and the analyses."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dtsim.analyses import analyze
+from dtsim.engine import simulate_many
+from dtsim.report.formats import format_value
+from dtsim.report.spec import Column, Row, TableSpec
+from dtsim.scenario import set_path
+
+__all__ = ["Cell", "Table", "build_table", "merge_scenario"]
+
+#: Analyses that take the row's scenario as their ``scenario`` argument.
+SCENARIO_ANALYSES = frozenset({"nodes_for_target", "model_size_sweep"})
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One displayed cell, with the value behind it and its acceptance mapping."""
+
+    text: str
+    value: Any
+    case: str | None = None
+    case_key: str | None = None
+    seed_text: str | None = None
+    seed_note: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A computed table: its spec, header and rows of cells (the first cell is the row label)."""
+
+    spec: TableSpec
+    header: list[str]
+    rows: list[list[Cell]]
+
+
+def _deep_merge(target: dict[str, Any], changes: Mapping[str, Any]) -> None:
+    for key, value in changes.items():
+        if "." in key:
+            set_path(target, key, copy.deepcopy(value))
+        elif isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)
+
+
+def merge_scenario(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Merge scenario layers (nested or dotted keys), later layers winning."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        if layer:
+            _deep_merge(merged, layer)
+    return merged
+
+
+def _lookup(source: Mapping[str, Any], key: str) -> Any:
+    value: Any = source
+    for part in key.split("."):
+        value = value[part]
+    return value
+
+
+def _analysis(name: str, args: Mapping[str, Any], scenario: dict[str, Any] | None) -> dict[str, Any]:
+    key = json.dumps([name, args, scenario], sort_keys=True, default=str)
+    if key not in _ANALYSIS_CACHE:
+        _ANALYSIS_CACHE[key] = _run_analysis(name, args, scenario)
+    return _ANALYSIS_CACHE[key]
+
+
+#: One report asks the same analysis for several columns (nodes and cost of one search).
+_ANALYSIS_CACHE: dict[str, dict[str, Any]] = {}
+
+
+def _run_analysis(name: str, args: Mapping[str, Any], scenario: dict[str, Any] | None) -> dict[str, Any]:
+    args = dict(args)
+    if name in SCENARIO_ANALYSES and scenario is not None and "scenario" not in args:
+        args["scenario"] = {k: v for k, v in scenario.items() if not (name == "nodes_for_target" and k == "nodes")}
+    return analyze(name, **args)
+
+
+def build_table(spec: TableSpec, overrides: Mapping[str, Any] | None = None) -> Table:
+    """Evaluate every cell of a table. ``overrides`` (dotted paths) change the base scenario
+    before the rows apply their own fields, so a row that varies a field keeps its value."""
+    scenarios = [merge_scenario(spec.base, overrides, row.set) if (spec.base or row.set) else None for row in spec.rows]
+    needs_result = [
+        row.analysis is None and s is not None and any(c.analysis is None for c in spec.columns)
+        for row, s in zip(spec.rows, scenarios, strict=True)
+    ]
+    batch = simulate_many([s for s, need in zip(scenarios, needs_result, strict=True) if need and s])
+    results = iter(r.to_dict() for r in batch)
+    sources: list[dict[str, Any]] = []
+    for row, scenario, need in zip(spec.rows, scenarios, needs_result, strict=True):
+        if row.analysis is not None:
+            sources.append(_analysis(row.analysis, row.args, scenario))
+        else:
+            sources.append(next(results) if need else {})
+
+    values: list[list[Any]] = []
+    for row, scenario, source in zip(spec.rows, scenarios, sources, strict=True):
+        columns = [_for_row(column, row) for column in spec.columns]
+        values.append([_cell_value(column, row, scenario, source) for column in columns])
+    for j, column in enumerate(spec.columns):
+        if column.relative == "best":
+            best = max(v[j] for v in values if v[j] is not None)
+            for v in values:
+                v[j] = None if v[j] is None else v[j] / best
+
+    rows = []
+    for row, row_values in zip(spec.rows, values, strict=True):
+        cells = [Cell(row.label, row.label)]
+        for column, value in zip([_for_row(c, row) for c in spec.columns], row_values, strict=True):
+            seed = row.seed.get(column.header)
+            cells.append(
+                Cell(
+                    text=format_value(value, column.format),
+                    value=value,
+                    case=_case_id(row.case, column.case_suffix),
+                    case_key=column.case_key or column.key,
+                    seed_text=seed[0] if seed else None,
+                    seed_note=seed[1] if seed and len(seed) > 1 else None,
+                )
+            )
+        rows.append(cells)
+    return Table(spec, [spec.label_header, *[c.header for c in spec.columns]], rows)
+
+
+def _for_row(column: Column, row: Row) -> Column:
+    """The column as this row reads it (a metric row names its own key and format)."""
+    if row.key is None and row.format is None:
+        return column
+    return column.model_copy(update={"key": row.key or column.key, "format": row.format or column.format})
+
+
+def _case_id(row_case: str | None, suffix: str) -> str | None:
+    """The fidelity case of a cell: the row's case with the column's suffix at ``{col}``, or appended."""
+    if row_case is None:
+        return None
+    return row_case.replace("{col}", suffix) if "{col}" in row_case else row_case + suffix
+
+
+def _cell_value(column: Column, row: Row, scenario: dict[str, Any] | None, source: dict[str, Any]) -> Any:
+    if column.key.startswith("scenario."):
+        return _lookup(scenario or {}, column.key.removeprefix("scenario."))
+    if column.analysis is not None:
+        source = _analysis(column.analysis, column.args, merge_scenario(scenario, column.set) if scenario else None)
+    elif column.set:
+        assert scenario is not None, "a column with `set` needs a row scenario"
+        (result,) = simulate_many([merge_scenario(scenario, column.set)])
+        source = result.to_dict()
+    value = _lookup(source, column.key)
+    if value is not None and column.times is not None:
+        value = value * _lookup(source, column.times)
+    if value is not None and column.per is not None:
+        value = value / _lookup(source, column.per)
+    if value is not None and column.scale != 1.0:
+        value = value * column.scale
+    if column.relative_set is not None and value is not None:
+        assert scenario is not None, "relative_set needs a row scenario"
+        (other,) = simulate_many([merge_scenario(scenario, column.relative_set)])
+        value = value / other.to_dict()[column.key]
+    return value
