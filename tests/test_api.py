@@ -20,6 +20,8 @@ def test_public_names() -> None:
             "simulate",
             "simulate_many",
             "sweep",
+            "iter_sweep",
+            "sweep_to_file",
         ]
     )
 

@@ -178,3 +178,29 @@ def test_hardware() -> None:
     assert runner.invoke(app, ["hardware"]).exit_code == 0
     bad = runner.invoke(app, ["hardware", "--gpu", "TPU"])
     assert bad.exit_code == 2 and "gpu" in bad.stderr
+
+
+def test_sweep_streams_to_file(scenario_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sweep.csv"
+    result = runner.invoke(
+        app,
+        [
+            "sweep",
+            str(scenario_file),
+            "--vary",
+            "nodes=range:1:300:1",
+            "--vary",
+            "network.wan.bandwidth_mbps=10,100",
+            "--grid",
+            "--columns",
+            "c_local",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()
+    assert len(lines) == 601 and lines[0] == "nodes,network.wan.bandwidth_mbps,c_local"
+    assert "wrote 600 points" in result.stderr
+    bad = runner.invoke(app, ["sweep", str(scenario_file), "--vary", "nodes=1,2", "--columns", "speed"])
+    assert bad.exit_code == 2 and "--columns" in bad.stderr

@@ -120,3 +120,99 @@ def test_batch_pandas_and_repr() -> None:
     results = batch.results()
     assert "c_local=9.77e+23" in repr(results[0])
     assert "<table>" in results[0]._repr_html_()
+
+
+@given(scenarios(), st.integers(1, 40), st.integers(1, 17))
+def test_chunked_sweep_equals_unchunked(scenario: dict[str, Any], points: int, chunk: int) -> None:
+    rng = np.random.default_rng(points)
+    axes = {
+        "network.wan.bandwidth_mbps": rng.uniform(1, 1000, points),
+        "compression.pseudo_gradient": rng.uniform(1, 200, points),
+    }
+    whole = dtsim.sweep(scenario, axes, chunk_size=10**6).to_dicts()
+    chunked = dtsim.sweep(scenario, axes, chunk_size=chunk).to_dicts()
+    assert chunked == whole
+    streamed = [row for part in dtsim.iter_sweep(scenario, axes, chunk_size=chunk) for row in part.to_dicts()]
+    assert streamed == whole
+
+
+def test_constant_columns_are_views_that_still_read_right() -> None:
+    batch = dtsim.sweep(flat(A100x48, 72), {"network.wan.bandwidth_mbps": [10, 100, 1000]}, chunk_size=2)
+    assert batch.columns["eta_activation"].strides == (0,)  # one value, no copy
+    assert batch.columns["c_local"].strides != (0,)
+    assert [r["eta_activation"] for r in batch.to_dicts()] == [1.0, 1.0, 1.0]
+
+
+def test_constant_detection_survives_a_later_change() -> None:
+    # groups falls back from G to N only in later chunks: the column must be materialised.
+    batch = dtsim.sweep(
+        {"strategy": "hierarchical", "nodes": 16, "hardware": A100x48}, {"nodes": [16, 16, 4, 8]}, chunk_size=2
+    )
+    assert batch.columns["groups"].tolist() == [2, 2, 4, 8]
+    assert (
+        batch.columns["inner_steps_regional"][2:].tolist() == [None] * 2
+        or np.isnan(batch.columns["inner_steps_regional"][2:]).all()
+    )
+
+
+def test_grid_points_are_generated_per_chunk() -> None:
+    axes = {
+        "nodes": [1, 2, 3],
+        "network.wan.bandwidth_mbps": [10.0, 100.0],
+        "compression.quality": ["expected", "lossless"],
+    }
+    batch = dtsim.sweep(flat(A100x48, 1), axes, grid=True, chunk_size=5)
+    triples = list(
+        zip(
+            batch.columns["nodes"].tolist(),
+            batch.columns["network.wan.bandwidth_mbps"].tolist(),
+            batch.columns["compression.quality"].tolist(),
+            strict=True,
+        )
+    )
+    assert triples == [(n, b, q) for n in (1, 2, 3) for b in (10.0, 100.0) for q in ("expected", "lossless")]
+
+
+def test_sweep_to_csv_streams_every_point(tmp_path: Any) -> None:
+    path = tmp_path / "sweep.csv"
+    seen: list[tuple[int, int]] = []
+    count = dtsim.sweep_to_file(
+        flat(A100x48, 72),
+        {"nodes": range(1, 11), "network.wan.bandwidth_mbps": [10, 100]},
+        path,
+        grid=True,
+        columns=["c_local", "bottleneck", "inner_steps_regional"],
+        chunk_size=7,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    lines = path.read_text().splitlines()
+    assert count == 20 and len(lines) == 21
+    assert lines[0] == "nodes,network.wan.bandwidth_mbps,c_local,bottleneck,inner_steps_regional"
+    expected = dtsim.simulate(flat(A100x48, 10, network={"wan": {"bandwidth_mbps": 100, "latency_ms": 100}}))
+    nodes, bandwidth, c_local, bottleneck, regional = lines[-1].split(",")
+    assert (float(nodes), float(bandwidth), bottleneck, regional) == (10, 100, "compute", "")
+    assert float(c_local) == expected.c_local  # shortest round-trip text: exact
+    assert seen[-1] == (20, 20) and len(seen) == 3
+
+
+def test_sweep_to_parquet(tmp_path: Any) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "sweep.parquet"
+    dtsim.sweep_to_file(flat(A100x48, 72), {"nodes": np.arange(1, 101)}, path, chunk_size=30)
+    table = pq.read_table(path)
+    assert table.num_rows == 100
+    assert table.column("c_local").to_pylist()[71] == dtsim.simulate(flat(A100x48, 72)).c_local
+
+
+def test_sweep_to_file_refuses_other_types(tmp_path: Any) -> None:
+    with pytest.raises(dtsim.ScenarioError, match="allowed file types"):
+        dtsim.sweep_to_file(flat(A100x48, 72), {"nodes": [1]}, tmp_path / "out.xlsx")
+
+
+def test_in_memory_limit_points_to_streaming() -> None:
+    with pytest.raises(dtsim.ScenarioError, match="sweep_to_file"):
+        dtsim.sweep(
+            flat(A100x48, 72),
+            {"nodes": np.arange(1, 5001), "network.wan.bandwidth_mbps": np.arange(1, 5001)},
+            grid=True,
+        )

@@ -18,7 +18,7 @@ model, at what cost, or how long does a model take to train? Layers, imports poi
 from __future__ import annotations
 
 from dtsim.analyses import analyze
-from dtsim.engine import simulate, simulate_many, sweep
+from dtsim.engine import iter_sweep, simulate, simulate_many, sweep, sweep_to_file
 from dtsim.errors import DtsimError, InfeasibleError, ScenarioError
 from dtsim.result import Batch, Result
 from dtsim.scenario import Scenario, load_scenarios
@@ -33,8 +33,10 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "analyze",
+    "iter_sweep",
     "load_scenarios",
     "simulate",
     "simulate_many",
     "sweep",
+    "sweep_to_file",
 ]

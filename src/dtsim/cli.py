@@ -202,6 +202,9 @@ def sweep_command(
     columns: Annotated[
         str, typer.Option("--columns", "-c", help="Result keys to show, comma-separated; 'all' for every key.")
     ] = ",".join(SWEEP_COLUMNS),
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Stream to a .csv or .parquet file, chunk by chunk.")
+    ] = None,
 ) -> None:
     """Vary scenario fields over values, ranges or log-ranges, zipped or as a grid.
 
@@ -215,10 +218,17 @@ def sweep_command(
             if not sep:
                 raise ScenarioError("--vary", item, "expected PATH=VALUES, e.g. nodes=1,2,4")
             axes[path.strip()] = _axis_values(spec.strip())
-        batch = _run_sweep(base, axes, grid)
+        selected = None if columns == "all" else [c.strip() for c in columns.split(",") if c.strip()]
+        unknown = [k for k in selected or [] if k not in (*RESULT_KEYS, *axes)]
+        if unknown:
+            raise ScenarioError("--columns", unknown, f"unknown result keys; allowed: {', '.join(RESULT_KEYS)}")
+        if out is not None:
+            _stream_sweep(base, axes, grid, out, selected)
+            return
+        batch = sweep(base, axes, grid=grid)
     except DtsimError as exc:
         _fail(exc)
-    keys = list(batch.columns) if columns == "all" else [*axes, *[c.strip() for c in columns.split(",") if c.strip()]]
+    keys = list(batch.columns) if selected is None else [*axes, *selected]
     unknown = [k for k in keys if k not in batch.columns]
     if unknown:
         _fail(ScenarioError("--columns", unknown, f"unknown keys; allowed: {', '.join(batch.columns)}"))
@@ -234,19 +244,27 @@ def sweep_command(
         _print_rows(rows, format)
 
 
-def _run_sweep(base: Any, axes: dict[str, Any], grid: bool) -> Any:
-    """Evaluate a sweep, with a progress bar when it is large."""
-    from rich.progress import Progress
+def _stream_sweep(base: Any, axes: dict[str, Any], grid: bool, out: Path, columns: list[str] | None) -> None:
+    """Stream a sweep to a file, with a progress bar on stderr."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    sizes = [len(v) for v in axes.values()]
-    total = int(np.prod(sizes)) if grid else (sizes[0] if sizes else 1)
-    if total <= 200_000:
-        return sweep(base, axes, grid=grid)
-    with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("sweeping", total=1)
-        batch = sweep(base, axes, grid=grid)
-        progress.update(task, advance=1)
-    return batch
+    from dtsim.engine import sweep_to_file
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("sweeping", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        count = sweep_to_file(base, axes, out, grid=grid, columns=columns, progress=advance)
+    Console(stderr=True).print(f"wrote {count:,} points to {out}")
 
 
 @app.command()

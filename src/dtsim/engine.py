@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from dtsim.result import Batch, Result
 from dtsim.scenario import STRATEGIES, Scenario, _integer, load_scenarios, parse_scenario
 from dtsim.strategies import evaluate
 
-__all__ = ["evaluate_columns", "simulate", "simulate_many", "sweep"]
+__all__ = ["evaluate_columns", "iter_sweep", "simulate", "simulate_many", "sweep", "sweep_to_file"]
 
 ScenarioLike = Scenario | Mapping[str, Any] | str | Path
 
@@ -34,16 +35,16 @@ def _scenarios(item: ScenarioLike) -> list[Scenario]:
 def evaluate_columns(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Evaluate a column table (user units, one ``strategy`` per row), grouped by strategy:
     one array call per group. Returns result columns in the input order."""
-    strategies = columns["strategy"]
-    n = len(strategies)
-    if len(set(strategies.tolist())) == 1:
+    n = max(len(col) for col in columns.values())
+    strategies = np.broadcast_to(columns["strategy"], (n,))
+    if len(columns["strategy"]) == 1 or len(set(strategies.tolist())) == 1:
         out = evaluate(str(strategies[0]), compile_inputs(columns))
         out["strategy"] = strategies
         return out
     merged: dict[str, np.ndarray] = {}
     for strategy in dict.fromkeys(strategies.tolist()):
         idx = np.flatnonzero(strategies == strategy)
-        part = evaluate(strategy, compile_inputs({k: v[idx] for k, v in columns.items()}))
+        part = evaluate(strategy, compile_inputs({k: v[idx] if len(v) == n else v for k, v in columns.items()}))
         for key, values in part.items():
             if key not in merged:
                 merged[key] = np.empty(n, dtype=values.dtype)
@@ -150,26 +151,28 @@ def _validate_axis(base: Scenario, path: str, values: np.ndarray) -> np.ndarray:
         return arr
     if values.dtype.kind not in "iuf" or values.dtype == bool:
         raise ScenarioError(path, values[:1].tolist(), "expected numbers")
-    arr = values.astype(float)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        raise ScenarioError(path, float(arr[np.argmax(bad)]), "expected finite numbers")
+    arr = np.asarray(values, dtype=float)
     is_integer, bounds = _numeric_constraints([info, info.annotation])
-    if is_integer:
-        bad = arr != np.round(arr)
-        if bad.any():
-            raise ScenarioError(path, float(arr[np.argmax(bad)]), "expected whole numbers")
-    checks = {
-        "gt": arr <= bounds.get("gt", -np.inf),
-        "ge": arr < bounds.get("ge", -np.inf),
-        "lt": arr >= bounds.get("lt", np.inf),
-        "le": arr > bounds.get("le", np.inf),
-    }
-    for kind, bad in checks.items():
-        if kind in bounds and bad.any():
-            raise ScenarioError(
-                path, float(arr[np.argmax(bad)]), f"input should be {_BOUND_TEXT[kind]} {bounds[kind]:g}"
-            )
+    # One fused pass; NaN fails every comparison, so it is caught here too. Diagnose on failure.
+    ok = np.ones(len(arr), dtype=bool) if not bounds else None
+    for kind, bound in bounds.items():
+        check = {"gt": np.greater, "ge": np.greater_equal, "lt": np.less, "le": np.less_equal}[kind](arr, bound)
+        ok = check if ok is None else (ok & check)
+    assert ok is not None
+    if not ok.all():
+        i = int(np.argmin(ok))
+        if not np.isfinite(arr[i]):
+            raise ScenarioError(path, float(arr[i]), "expected finite numbers")
+        kind = next(
+            k
+            for k, b in bounds.items()
+            if not {"gt": arr[i] > b, "ge": arr[i] >= b, "lt": arr[i] < b, "le": arr[i] <= b}[k]
+        )
+        raise ScenarioError(path, float(arr[i]), f"input should be {_BOUND_TEXT[kind]} {bounds[kind]:g}")
+    if is_integer and values.dtype.kind == "f":
+        fractional = np.mod(arr, 1.0) != 0.0
+        if fractional.any():
+            raise ScenarioError(path, float(arr[np.argmax(fractional)]), "expected whole numbers")
     return arr
 
 
@@ -181,30 +184,156 @@ def _unhashable(value: Any) -> Any:
     return dict(value) if isinstance(value, tuple) else value
 
 
-def sweep(scenario: ScenarioLike, axes: Mapping[str, Any], *, grid: bool = False) -> Batch:
-    """Evaluate ``scenario`` along ``axes`` ({dotted field path: values}). ``grid=False`` zips
-    equal-length axes; ``grid=True`` takes their Cartesian product. Each axis is validated as a
-    whole array; the batch is evaluated with one array call per strategy. ``Batch.columns``
-    holds the result keys and the varied fields."""
-    (base,) = _scenarios(scenario) if not isinstance(scenario, str | Path) else load_scenarios(scenario)[:1]
+#: Scenarios evaluated per array call in a sweep: small enough to stay in cache, large
+#: enough that the per-call overhead is negligible (measured in benchmarks/).
+CHUNK_SIZE = 65_536
+#: Largest sweep kept in memory; larger ones stream to a file (``sweep_to_file``).
+MAX_IN_MEMORY = 20_000_000
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A validated sweep: fixed fields (length 1), axes, and how points map to axis values."""
+
+    base: Scenario
+    fixed: dict[str, np.ndarray]
+    axes: dict[str, np.ndarray]
+    shape: tuple[int, ...] | None  # grid shape; None when the axes are zipped
+    size: int
+
+    def columns(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        """Input columns of points [start, stop): fixed fields stay length 1."""
+        if self.shape is None:
+            varied = {path: values[start:stop] for path, values in self.axes.items()}
+        else:
+            index = np.unravel_index(np.arange(start, stop), self.shape)
+            varied = {path: values[i] for (path, values), i in zip(self.axes.items(), index, strict=True)}
+        return {**self.fixed, **varied}
+
+
+def _plan(scenario: ScenarioLike, axes: Mapping[str, Any], grid: bool) -> _Plan:
+    (base,) = _scenarios(scenario)[:1]
     arrays = {path: _validate_axis(base, path, np.asarray(values).ravel()) for path, values in axes.items()}
-    if grid and arrays:
-        mesh = np.meshgrid(*[np.arange(len(a)) for a in arrays.values()], indexing="ij")
-        arrays = {path: a[m.ravel()] for (path, a), m in zip(arrays.items(), mesh, strict=True)}
-    lengths = {len(a) for a in arrays.values()}
-    if len(lengths) > 1:
+    if grid:
+        shape = tuple(len(a) for a in arrays.values())
+        size = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        plan_shape: tuple[int, ...] | None = shape
+    else:
+        lengths = {len(a) for a in arrays.values()}
+        if len(lengths) > 1:
+            raise ScenarioError(
+                "axes", {p: len(a) for p, a in arrays.items()}, "zipped axes need equal lengths (or use grid=True)"
+            )
+        size = lengths.pop() if lengths else 1
+        plan_shape = None
+    fixed = stack_columns([scenario_columns(base)])
+    plan = _Plan(base, fixed, arrays, plan_shape, size)
+    _check_strategy_fields(base, {**fixed, **arrays})
+    return plan
+
+
+def iter_sweep(
+    scenario: ScenarioLike, axes: Mapping[str, Any], *, grid: bool = False, chunk_size: int = CHUNK_SIZE
+) -> Iterator[Batch]:
+    """Evaluate a sweep chunk by chunk, yielding one ``Batch`` per chunk (bounded memory)."""
+    plan = _plan(scenario, axes, grid)
+    for start in range(0, plan.size, chunk_size):
+        stop = min(start + chunk_size, plan.size)
+        yield _evaluate_chunk(plan, start, stop)
+
+
+def _evaluate_columns_of(plan: _Plan, start: int, stop: int) -> dict[str, np.ndarray]:
+    """Result columns (and varied fields) of points [start, stop)."""
+    columns = plan.columns(start, stop)
+    try:
+        out = evaluate_columns(columns)
+    except ScenarioError as exc:
+        raise ScenarioError(exc.field, exc.value, exc.allowed, source=f"sweep points {start}-{stop - 1}") from None
+    except InfeasibleError as exc:
+        raise InfeasibleError(exc.field, exc.problem, exc.guidance, source=f"sweep points {start}-{stop - 1}") from None
+    for path in plan.axes:
+        out[path] = columns[path]
+    return out
+
+
+def _evaluate_chunk(plan: _Plan, start: int, stop: int) -> Batch:
+    return Batch(_evaluate_columns_of(plan, start, stop), names=np.full(stop - start, plan.base.name, dtype=object))
+
+
+def sweep(
+    scenario: ScenarioLike, axes: Mapping[str, Any], *, grid: bool = False, chunk_size: int = CHUNK_SIZE
+) -> Batch:
+    """Evaluate ``scenario`` along ``axes`` ({dotted field path: values}). ``grid=False`` zips
+    equal-length axes; ``grid=True`` takes their Cartesian product. Each axis is validated once
+    as a whole array; points are evaluated as arrays, ``chunk_size`` at a time. ``Batch.columns``
+    holds the result keys and the varied fields. Sweeps above 20 million points: use
+    ``sweep_to_file``."""
+    plan = _plan(scenario, axes, grid)
+    if plan.size > MAX_IN_MEMORY:
         raise ScenarioError(
-            "axes", {p: len(a) for p, a in arrays.items()}, "zipped axes need equal lengths (or use grid=True)"
+            "axes",
+            plan.size,
+            f"a sweep of more than {MAX_IN_MEMORY:,} points does not fit in "
+            "memory; stream it with dtsim.sweep_to_file (CLI: dtsim sweep --out FILE)",
         )
-    n = lengths.pop() if lengths else 1
-    columns = stack_columns([scenario_columns(base)])
-    columns = {path: np.repeat(col, n) for path, col in columns.items()}
-    columns.update(arrays)
-    _check_strategy_fields(base, columns)
-    out = evaluate_columns(columns)
-    for path, values in arrays.items():
-        out[path] = values
-    return Batch(out, names=[base.name] * n)
+    columns: dict[str, np.ndarray] = {}
+    for start in range(0, plan.size, chunk_size):
+        stop = min(start + chunk_size, plan.size)
+        part = _evaluate_columns_of(plan, start, stop)
+        if not columns:
+            # A column that is one broadcast value (a fixed field, a factor that does not apply)
+            # stays a zero-copy view; the rest are filled chunk by chunk.
+            columns = {
+                key: np.broadcast_to(values[:1], (plan.size,))
+                if _is_constant(values)
+                else np.empty(plan.size, dtype=values.dtype)
+                for key, values in part.items()
+            }
+        for key, values in part.items():
+            column = columns[key]
+            if _is_constant(column):
+                if (len(values) == 1 or _is_constant(values)) and _same(values[:1], column[:1]):
+                    continue
+                columns[key] = column = np.array(column)
+            column[start:stop] = values
+    return Batch(columns, names=np.broadcast_to(np.array([plan.base.name], dtype=object), (plan.size,)))
+
+
+def _is_constant(values: np.ndarray) -> bool:
+    """A broadcast view of one value (stride 0)."""
+    return values.ndim == 1 and len(values) > 1 and values.strides[0] == 0
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+
+
+def sweep_to_file(
+    scenario: ScenarioLike,
+    axes: Mapping[str, Any],
+    path: str | Path,
+    *,
+    grid: bool = False,
+    columns: Sequence[str] | None = None,
+    chunk_size: int = 65_536,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Stream a sweep of any size to ``path`` (``.csv``, or ``.parquet`` when pyarrow is
+    installed), chunk by chunk, so memory stays bounded. ``columns``: the result keys to write
+    after the varied fields (default: every key). ``progress(done, total)`` is called per chunk.
+    Returns the number of points written."""
+    from dtsim.output import ChunkWriter
+
+    plan = _plan(scenario, axes, grid)
+    with ChunkWriter(Path(path)) as writer:
+        for start in range(0, plan.size, chunk_size):
+            stop = min(start + chunk_size, plan.size)
+            batch = _evaluate_chunk(plan, start, stop)
+            keys = [*plan.axes, *(columns or [k for k in batch.columns if k not in plan.axes])]
+            writer.write({key: batch.columns[key] for key in dict.fromkeys(keys)})
+            if progress is not None:
+                progress(stop, plan.size)
+    return plan.size
 
 
 def _check_strategy_fields(base: Scenario, columns: Mapping[str, np.ndarray]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -83,6 +83,10 @@ class Inputs:
     def __len__(self) -> int:
         return int(self.nodes.shape[0])
 
+    def take(self, index: NDArray[np.bool_] | NDArray[np.intp]) -> Inputs:
+        """The sub-batch at ``index`` (a mask or positions)."""
+        return Inputs(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
     @property
     def time_to_train(self) -> NDArray[np.bool_]:
         """True where the scenario gives a token target instead of a budget."""
@@ -151,23 +155,40 @@ def _fail(path: str, columns: Mapping[str, np.ndarray], where: NDArray[np.bool_]
     raise ScenarioError(path, value.item() if hasattr(value, "item") else value, allowed + batch)
 
 
+def _broadcast_text(*columns: np.ndarray) -> list[np.ndarray]:
+    """Text columns of length 1 or n, brought to a common length (views, no copies)."""
+    length = max(len(col) for col in columns)
+    return [np.broadcast_to(col, (length,)) for col in columns]
+
+
 def compile_inputs(columns: Mapping[str, np.ndarray]) -> Inputs:
-    """Resolve a column table (user units) into ``Inputs`` (SI units), vectorised."""
+    """Resolve a column table (user units) into ``Inputs`` (SI units), vectorised.
+
+    A column has the batch length n, or length 1 when it is the same for every scenario (a
+    sweep's fixed fields): text fields are then resolved once and broadcast.
+    """
     c = columns
-    n = len(c["nodes"])
+    n = max(len(col) for col in c.values())
 
     # Hardware: catalogue GPU × count, or a custom node; explicit node_* fields override.
-    gpu_tflops = np.full(n, np.nan)
-    gpu_fp16_tflops = np.full(n, np.nan)
-    gpu_memory_gb = np.full(n, np.nan)
-    gpu_cost = np.full(n, np.nan)
-    precision = c["hardware.precision"]
-    for gpu, mask in _by_text(c["hardware.gpu"]):
+    gpu_column, precision = _broadcast_text(c["hardware.gpu"], c["hardware.precision"])
+    m = len(gpu_column)
+    gpu_tflops = np.full(m, np.nan)
+    gpu_fp16_tflops = np.full(m, np.nan)
+    gpu_memory_gb = np.full(m, np.nan)
+    gpu_cost = np.full(m, np.nan)
+    custom_pflops = np.broadcast_to(np.isnan(c["hardware.node_pflops"]), (max(m, len(c["hardware.node_pflops"])),))
+    for gpu, mask in _by_text(gpu_column):
         if gpu is None:
             continue
         spec = gpu_catalogue().get(gpu)
         if spec is None:
-            _fail("hardware.gpu", c, mask, f"unknown GPU; allowed: {', '.join(gpu_catalogue())}")
+            _fail(
+                "hardware.gpu",
+                {"hardware.gpu": gpu_column},
+                mask,
+                f"unknown GPU; allowed: {', '.join(gpu_catalogue())}",
+            )
             raise AssertionError  # unreachable: _fail raises
         gpu_fp16_tflops[mask] = spec.fp16_tflops
         gpu_memory_gb[mask] = spec.memory_gb
@@ -176,13 +197,18 @@ def compile_inputs(columns: Mapping[str, np.ndarray]) -> Inputs:
             tflops = spec.tflops(prec)
             both = mask & pmask
             if tflops is None:
-                no_override = both & np.isnan(c["hardware.node_pflops"])
+                no_override = np.broadcast_to(both, custom_pflops.shape) & custom_pflops
                 if no_override.any():
-                    _fail("hardware.precision", c, no_override, f"{gpu} has no {prec} support; allowed: fp16")
+                    _fail(
+                        "hardware.precision",
+                        {"hardware.precision": np.broadcast_to(precision, no_override.shape)},
+                        no_override,
+                        f"{gpu} has no {prec} support; allowed: fp16",
+                    )
                 continue
             gpu_tflops[both] = tflops
-    has_gpu = ~np.isnan(gpu_tflops) | ~np.isnan(gpu_fp16_tflops)
-    gpus = c["hardware.gpus_per_node"].copy()
+    has_gpu = ~np.isnan(gpu_fp16_tflops)
+    gpus = c["hardware.gpus_per_node"]
     rule_max = max_gpus_under_threshold(gpu_fp16_tflops, CCC_THRESHOLD_H100_EQ)
     gpus = np.where(np.isnan(gpus) & has_gpu, rule_max, gpus)
     pflops = np.where(
@@ -190,7 +216,7 @@ def compile_inputs(columns: Mapping[str, np.ndarray]) -> Inputs:
     )
     memory_gb = np.where(np.isnan(c["hardware.node_memory_gb"]), gpus * gpu_memory_gb, c["hardware.node_memory_gb"])
     cost = np.where(np.isnan(c["hardware.node_cost_usd"]), gpus * gpu_cost, c["hardware.node_cost_usd"])
-    is_fp8 = np.array([p == "fp8" for p in precision], dtype=bool)
+    is_fp8 = np.asarray(precision == "fp8", dtype=bool)
     custom_h100 = h100_equivalents(pflops * PFLOPS / TFLOPS / np.where(is_fp8, 2.0, 1.0))
     h100 = np.where(has_gpu, h100_equivalents(gpus * gpu_fp16_tflops), custom_h100)
     h100 = np.where(np.isnan(c["hardware.node_h100_equivalents"]), h100, c["hardware.node_h100_equivalents"])
@@ -201,7 +227,7 @@ def compile_inputs(columns: Mapping[str, np.ndarray]) -> Inputs:
     memory_bytes = memory_gb * GB
 
     # Model: omitted dense params → the largest model whose training state fits one node.
-    is_moe = c["strategy"] == "moe-ep"
+    is_moe = np.asarray(c["strategy"] == "moe-ep", dtype=bool)
     params = np.where(is_moe, c["model.total_params"], c["model.params"])
     params = np.where(np.isnan(params), max_dense_params(memory_bytes, beta), params)
     active = np.where(is_moe, c["model.active_params"], params)
@@ -211,25 +237,25 @@ def compile_inputs(columns: Mapping[str, np.ndarray]) -> Inputs:
     budget_days = np.where(np.isnan(c["training.years"]), c["training.days"], c["training.years"] * YEAR_S / DAY_S)
     budget_days = np.where(np.isnan(budget_days), DEFAULT_BUDGET_DAYS, budget_days)
     budget_s = np.where(np.isnan(tokens), budget_days * DAY_S, np.nan)
-    inner = np.array([np.nan if v == "auto" else float(v) for v in c["training.inner_steps"]], dtype=float)
+    inner_column = c["training.inner_steps"]
+    automatic = np.asarray(inner_column == "auto", dtype=bool)
+    inner = np.full(len(inner_column), np.nan)
+    inner[~automatic] = inner_column[~automatic].astype(float)
 
     # Compression quality: q_pg from `quality`; q_act from `activation_quality`, else the named
     # scenario of `quality` (expected when `quality` is a custom table). Spec §1.7, interface.md.
-    pg_ratio = c["compression.pseudo_gradient"]
-    act_ratio = c["compression.activations"]
-    q_pg = np.ones(n)
-    for quality, mask in _by_text(c["compression.quality"]):
-        q_pg[mask] = compression_quality(pg_ratio[mask], pseudo_gradient_quality_table(quality))
-    act_names = np.empty(n, dtype=object)
+    pg_ratio = c["compression.pseudo_gradient"].astype(float)
+    act_ratio = c["compression.activations"].astype(float)
+    quality, act_quality = _broadcast_text(c["compression.quality"], c["compression.activation_quality"])
+    q_pg = _quality(pg_ratio, quality, pseudo_gradient_quality_table)
+    act_names = np.empty(len(quality), dtype=object)
     act_names[:] = [
         a if a is not None else (q if isinstance(q, str) else "expected")
-        for a, q in zip(c["compression.activation_quality"], c["compression.quality"], strict=True)
+        for a, q in zip(act_quality, quality, strict=True)
     ]
-    q_act = np.ones(n)
-    for quality, mask in _by_text(act_names):
-        q_act[mask] = compression_quality(act_ratio[mask], activation_quality_table(quality))
+    q_act = _quality(act_ratio, act_names, activation_quality_table)
 
-    return Inputs(
+    fields = dict(
         nodes=c["nodes"].astype(float),
         gpus_per_node=gpus,
         node_pflops=pflops,
@@ -253,10 +279,22 @@ def compile_inputs(columns: Mapping[str, np.ndarray]) -> Inputs:
         regional_bandwidth_bit_per_s=c["network.regional.bandwidth_mbps"] * MBPS,
         regional_latency_s=c["network.regional.latency_ms"] * MS,
         nodes_per_group=c["network.nodes_per_group"].astype(float),
-        straggler=np.array([s == "log2" for s in c["network.straggler"]], dtype=bool),
+        straggler=np.asarray(c["network.straggler"] == "log2", dtype=bool),
         pseudo_gradient_ratio=pg_ratio.astype(float),
         activation_ratio=act_ratio.astype(float),
         pseudo_gradient_quality=q_pg,
         activation_quality=q_act,
         micro_batches=c["pipeline.micro_batches"].astype(float),
     )
+    return Inputs(**{name: np.broadcast_to(value, (n,)) for name, value in fields.items()})
+
+
+def _quality(ratio: np.ndarray, scenarios: np.ndarray, table_of: Any) -> np.ndarray:
+    """Quality factor of each ratio under each row's quality scenario (grouped by scenario)."""
+    if len(scenarios) == 1:
+        return compression_quality(ratio, table_of(scenarios[0]))
+    ratio, scenarios = np.broadcast_arrays(ratio, scenarios)
+    out = np.ones(len(ratio))
+    for scenario, mask in _by_text(scenarios):
+        out[mask] = compression_quality(ratio[mask], table_of(scenario))
+    return out

@@ -103,23 +103,29 @@ def _plain(key: str, value: Any, strategy: str) -> Any:
     return value
 
 
+#: The two bottleneck labels, indexed by "communication-bound" (shared, not copied per row).
+_BOTTLENECKS = np.array(["compute", "communication"], dtype=object)
+
+
 class Batch:
     """Results of many scenarios as NumPy columns keyed by result key (plus the varied fields
     of a sweep). ``len(batch)``, ``batch.to_dicts()``, ``batch.results()``,
     ``batch.to_pandas()``. Null entries are NaN in the columns and None in dicts."""
 
-    def __init__(self, columns: Mapping[str, np.ndarray], *, names: Sequence[str | None] | None = None):
+    def __init__(self, columns: Mapping[str, np.ndarray], *, names: Sequence[str | None] | np.ndarray | None = None):
         columns = dict(columns)
-        n = len(next(iter(columns.values()))) if columns else 0
-        self._names = list(names) if names is not None else [None] * n
+        n = max((len(v) for v in columns.values()), default=0)
         if "communication_bound" in columns:
-            columns["bottleneck"] = np.where(columns.pop("communication_bound"), "communication", "compute")
-        name_column = np.empty(n, dtype=object)
-        name_column[:] = self._names
+            columns["bottleneck"] = _BOTTLENECKS[np.asarray(columns.pop("communication_bound"), dtype=np.intp)]
+        if isinstance(names, np.ndarray) and names.dtype == object and len(names) == n:
+            name_column = names
+        else:
+            name_column = np.empty(n, dtype=object)
+            name_column[:] = names if names is not None else None
         self.columns: dict[str, np.ndarray] = {"name": name_column, **columns}
 
     def __len__(self) -> int:
-        return len(self._names)
+        return len(self.columns["name"])
 
     def __repr__(self) -> str:
         return f"Batch({len(self)} scenarios, {len(self.columns)} columns)"

@@ -19,7 +19,12 @@ from dtsim.units import DAY_S, GB, STRICT_THRESHOLD_FLOP
 Array = NDArray[np.float64]
 Columns = dict[str, np.ndarray]
 
-__all__ = ["Columns", "assemble", "refuse_where", "run_length"]
+__all__ = ["Columns", "assemble", "constant", "refuse_where", "run_length"]
+
+
+def constant(value: float, n: int) -> Array:
+    """n copies of one value as a zero-copy broadcast view (a factor that does not apply)."""
+    return np.broadcast_to(np.float64(value), (n,))
 
 
 def refuse_where(bad: NDArray[np.bool_], field: str, problem: Any, guidance: str) -> None:
@@ -48,10 +53,13 @@ def run_length(
     Time-to-train mode (spec §2.8): ``T = D / tokens_per_cycle · cycle_s`` (outer steps not
     rounded, no division by eta), ``c_actual = 6·P_c·D``.
     """
-    budget = np.where(inp.time_to_train, 0.0, inp.budget_s)
-    c_budget = compute_flop_per_s_total * budget * duty
-    target = np.where(inp.time_to_train, inp.tokens_target, 0.0)
     ttt = inp.time_to_train
+    any_ttt = bool(ttt.any())
+    if not any_ttt:  # every row has a budget: the common case of sweeps
+        c_actual = compute_flop_per_s_total * inp.budget_s * duty
+        return c_actual, tokens_for_flop(c_actual, params_compute), inp.budget_s
+    target = np.where(ttt, inp.tokens_target, 0.0)
+    c_budget = compute_flop_per_s_total * np.where(ttt, 0.0, inp.budget_s) * duty
     c_actual = np.where(ttt, training_flop(params_compute, target), c_budget)
     tokens = np.where(ttt, target, tokens_for_flop(c_budget, params_compute))
     wall_s = np.where(ttt, target / tokens_per_cycle * cycle_s, inp.budget_s)
@@ -84,8 +92,7 @@ def assemble(
     ep_overhead: Array | None = None,
 ) -> Columns:
     """The result columns of one strategy evaluation (interface.md result keys)."""
-    n = len(inp)
-    nan = np.full(n, np.nan)
+    nan = constant(np.nan, len(inp))
     eta = eta_h * eta_compression * eta_replicas * eta_activation
     c_local = c_actual * eta
     eta_chin = np.where(chinchilla_is_one, 1.0, eta_chinchilla(params_compute, tokens, c_actual))

@@ -15,7 +15,7 @@ from dtsim.inputs import Inputs
 from dtsim.memory import training_state_bytes
 from dtsim.network import min_inner_steps, pseudo_gradient_volume_bits, straggler_factor, sync_time_s
 from dtsim.strategies import diloco
-from dtsim.strategies._common import Columns, assemble, run_length
+from dtsim.strategies._common import Columns, assemble, constant, run_length
 
 __all__ = ["effective_inner_steps", "evaluate"]
 
@@ -31,7 +31,7 @@ def effective_inner_steps(inner_steps_regional: np.ndarray, regional_syncs_per_g
 
 def evaluate(inp: Inputs) -> Columns:
     """Two-tier DiLoCo (spec §2.5); G = floor(N/k) < 2 falls back to flat DiLoCo."""
-    flat = diloco.evaluate(inp)
+    diloco.check_fits(inp, "hierarchical")
     n = inp.nodes
     k = inp.nodes_per_group
     groups = np.floor(n / k)
@@ -57,7 +57,7 @@ def evaluate(inp: Inputs) -> Columns:
         tokens_per_cycle=inp.batch_tokens * n * h_inner * h_regional,
         cycle_s=global_step_s,
     )
-    ones = np.ones(len(inp))
+    ones = constant(1.0, len(inp))
     tiered = assemble(
         inp,
         params_compute=inp.params,
@@ -76,12 +76,17 @@ def evaluate(inp: Inputs) -> Columns:
         communication_bound=(t_reg > h_inner * t_step) | (t_glob > h_regional * cycle_s),
         pp_stages=ones,
         groups=groups,
-        bubble_fraction=np.zeros(len(inp)),
+        bubble_fraction=constant(0.0, len(inp)),
         memory_per_node_bytes=training_state_bytes(inp.params, inp.bytes_per_param),
         inner_steps_regional=h_inner,
         regional_syncs_per_global=h_regional,
     )
-    merged = {key: np.where(fallback, flat[key], tiered[key]) for key in tiered}
+    if not fallback.any():
+        return tiered
+    flat = diloco.evaluate(inp.take(fallback))
+    merged = {key: np.array(values) for key, values in tiered.items()}
+    for key, values in flat.items():
+        merged[key][fallback] = values
     for key in TIER_KEYS:
-        merged[key] = np.where(fallback, np.nan, tiered[key])
+        merged[key][fallback] = np.nan
     return merged

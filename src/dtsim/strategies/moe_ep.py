@@ -16,7 +16,7 @@ from dtsim.efficiency import eta_replicas, eta_sync_interval
 from dtsim.inputs import Inputs
 from dtsim.memory import fits_in_memory, moe_memory_per_node_bytes
 from dtsim.network import duty_cycle, min_inner_steps, pseudo_gradient_volume_bits, straggler_factor, sync_time_s
-from dtsim.strategies._common import Columns, assemble, refuse_where, run_length
+from dtsim.strategies._common import Columns, assemble, constant, refuse_where, run_length
 from dtsim.units import GB
 
 __all__ = ["all_to_all_s", "evaluate"]
@@ -63,7 +63,7 @@ def evaluate(inp: Inputs) -> Columns:
         tokens_per_cycle=inp.batch_tokens * n * h,
         cycle_s=np.maximum(block, t_sync),
     )
-    ones = np.ones(len(inp))
+    ones = constant(1.0, len(inp))
     return assemble(
         inp,
         params_compute=inp.active_params,
@@ -82,7 +82,7 @@ def evaluate(inp: Inputs) -> Columns:
         communication_bound=t_sync > block,
         pp_stages=ones,
         groups=n,
-        bubble_fraction=np.zeros(len(inp)),
+        bubble_fraction=constant(0.0, len(inp)),
         memory_per_node_bytes=memory,
         ep_overhead=ep_overhead,
     )
