@@ -277,6 +277,7 @@ def sweep(
             "memory; stream it with dtsim.sweep_to_file (CLI: dtsim sweep --out FILE)",
         )
     columns: dict[str, np.ndarray] = {}
+    shared: dict[str, str] = {}
     for start in range(0, plan.size, chunk_size):
         stop = min(start + chunk_size, plan.size)
         part = _evaluate_columns_of(plan, start, stop)
@@ -296,7 +297,21 @@ def sweep(
                     continue
                 columns[key] = column = np.array(column)
             column[start:stop] = values
+    for key, first in shared.items():
+        columns[key] = columns[first]
     return Batch(columns, names=np.broadcast_to(np.array([plan.base.name], dtype=object), (plan.size,)))
+
+
+def _shared_keys(part: Mapping[str, np.ndarray]) -> dict[str, str]:
+    """{key: earlier key} for result keys that are the very same array as an earlier one."""
+    seen: dict[int, str] = {}
+    shared = {}
+    for key, values in part.items():
+        if id(values) in seen and not _is_constant(values):
+            shared[key] = seen[id(values)]
+        else:
+            seen.setdefault(id(values), key)
+    return shared
 
 
 def _is_constant(values: np.ndarray) -> bool:

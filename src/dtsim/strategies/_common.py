@@ -22,6 +22,13 @@ Columns = dict[str, np.ndarray]
 __all__ = ["Columns", "assemble", "constant", "refuse_where", "run_length"]
 
 
+def scaled(values: Array, factor: float) -> Array:
+    """``values · factor``, keeping a broadcast view (one value for the whole batch) a view."""
+    if values.ndim == 1 and len(values) > 1 and values.strides[0] == 0:
+        return np.broadcast_to(values[:1] * factor, values.shape)
+    return values * factor
+
+
 def constant(value: float, n: int) -> Array:
     """n copies of one value as a zero-copy broadcast view (a factor that does not apply)."""
     return np.broadcast_to(np.float64(value), (n,))
@@ -102,7 +109,7 @@ def assemble(
         "cost_usd": inp.nodes * inp.node_cost_usd,
         "h100_equivalents_per_node": inp.h100_equivalents_per_node,
         "node_pflops": inp.node_pflops,
-        "node_memory_gb": inp.node_memory_bytes / GB,
+        "node_memory_gb": scaled(inp.node_memory_bytes, 1.0 / GB),
         "params": inp.params,
         "active_params": inp.active_params,
         "step_compute_s": step_compute_s,
@@ -121,7 +128,7 @@ def assemble(
         "tokens": tokens,
         "overtraining_ratio": overtraining_ratio(tokens, params_compute),
         "strict_threshold_multiple": c_local / STRICT_THRESHOLD_FLOP,
-        "wall_clock_days": wall_clock_s / DAY_S,
+        "wall_clock_days": scaled(wall_clock_s, 1.0 / DAY_S),
         "communication_bound": communication_bound,
         "pp_stages": pp_stages,
         "groups": groups,
