@@ -204,3 +204,25 @@ def test_sweep_streams_to_file(scenario_file: Path, tmp_path: Path) -> None:
     assert "wrote 600 points" in result.stderr
     bad = runner.invoke(app, ["sweep", str(scenario_file), "--vary", "nodes=1,2", "--columns", "speed"])
     assert bad.exit_code == 2 and "--columns" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        (b"nodes: 4\ncolour: blue\n", "colour"),
+        (b"nodes: .nan\n", "nodes"),
+        (b'{"nodes": 4, "training": {"mfu": NaN}}', "NaN"),
+        (b"nodes: 4\nname: \xff\xfe\n", "not UTF-8"),
+        (b"nodes: 4\nstrategy: ring\n", "strategy"),
+        (b"nodes: 4\nhardware: {gpu: TPU}\n", "hardware.gpu"),
+        (b"strategy: moe-ep\nnodes: 4\nmodel: {total_params: 1e9}\n", "model.active_params"),
+    ],
+)
+def test_broken_files_exit_2_naming_the_field(tmp_path: Path, content: bytes, field: str) -> None:
+    path = tmp_path / ("bad.json" if content.startswith(b"{") else "bad.yaml")
+    path.write_bytes(content)
+    for command in ("simulate", "validate", "explain"):
+        result = runner.invoke(app, [command, str(path)])
+        assert result.exit_code == 2, (command, result.output)
+        message = result.stderr.strip()
+        assert len(message.splitlines()) == 1 and field in message and "Traceback" not in result.output

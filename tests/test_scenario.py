@@ -22,7 +22,11 @@ from dtsim.scenario import load_scenarios, parse_scenario
         ({"nodes": 2.5}, "nodes", "whole number"),
         ({"nodes": 4, "colour": 1}, "colour", "unknown key"),
         ({"nodes": 4, "network": {"wan": {"bandwith_mbps": 5}}}, "network.wan.bandwith_mbps", "allowed here"),
-        ({"nodes": 4, "network": {"wan": {"bandwidth_mbps": 0}}}, "network.wan.bandwidth_mbps", "greater than 0"),
+        (
+            {"nodes": 4, "network": {"wan": {"bandwidth_mbps": 0}}},
+            "network.wan.bandwidth_mbps",
+            "greater than or equal to 0.000001",
+        ),
         ({"nodes": 4, "network": {"wan": {"bandwidth_mbps": 5, "latency_ms": -1}}}, "network.wan.latency_ms", "0"),
         ({"nodes": 4, "training": {"mfu": 1.5}}, "training.mfu", "less than or equal to 1"),
         ({"nodes": 4, "training": {"mfu": float("inf")}}, "training.mfu", "finite"),

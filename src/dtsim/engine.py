@@ -35,6 +35,15 @@ def _scenarios(item: ScenarioLike) -> list[Scenario]:
 def evaluate_columns(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Evaluate a column table (user units, one ``strategy`` per row), grouped by strategy:
     one array call per group. Returns result columns in the input order."""
+    # Extreme but valid inputs may overflow intermediate quantities; results are then checked
+    # and refused (never returned) by _refuse_non_finite, so NumPy's warnings are not needed.
+    with np.errstate(all="ignore"):
+        out = _evaluate_grouped(columns)
+    _refuse_non_finite(out)
+    return out
+
+
+def _evaluate_grouped(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     n = max(len(col) for col in columns.values())
     strategies = np.broadcast_to(columns["strategy"], (n,))
     if len(columns["strategy"]) == 1 or len(set(strategies.tolist())) == 1:
@@ -77,6 +86,38 @@ def simulate_many(scenarios: Iterable[ScenarioLike]) -> list[Result]:
         _raise_first_failure(parsed)
         raise
     return Batch(out, names=[s.name for s in parsed]).results()
+
+
+#: Result keys that are always numbers (the others may be null where they do not apply).
+_ALWAYS_FINITE = (
+    "cost_usd",
+    "params",
+    "active_params",
+    "step_compute_s",
+    "sync_s",
+    "inner_steps",
+    "eta",
+    "c_actual",
+    "c_local",
+    "eta_chinchilla",
+    "c_quality",
+    "tokens",
+    "wall_clock_days",
+)
+
+
+def _refuse_non_finite(out: Mapping[str, np.ndarray]) -> None:
+    """A safety net: inputs so extreme that a result overflows are refused, never returned."""
+    for key in _ALWAYS_FINITE:
+        values = out[key]
+        bad = np.isinf(values) if key == "cost_usd" else ~np.isfinite(values)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InfeasibleError(
+                key,
+                f"the result is not a finite number ({values[i]!r}) for scenario {i}",
+                "the inputs are outside the model's numeric range: use less extreme values",
+            )
 
 
 def _raise_first_failure(parsed: Sequence[Scenario]) -> None:

@@ -22,6 +22,11 @@ from typing import Any
 __all__ = ["DtsimError", "InfeasibleError", "ScenarioError"]
 
 
+def _printable(text: str) -> str:
+    """A field path as one printable line (a key holding control characters is shown quoted)."""
+    return text if text.isprintable() else repr(text)
+
+
 def _short(value: Any, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -41,7 +46,7 @@ class ScenarioError(DtsimError, ValueError):
         self.source = source
         where = f"{source}: " if source else ""
         shown = "" if value is _MISSING else f" = {_short(value)}"
-        super().__init__(f"{where}{field or '<scenario>'}{shown}: {allowed}")
+        super().__init__(f"{where}{_printable(field) or '<scenario>'}{shown}: {_printable(allowed)}")
 
 
 class InfeasibleError(DtsimError, ValueError):
@@ -53,7 +58,7 @@ class InfeasibleError(DtsimError, ValueError):
         self.guidance = guidance
         self.source = source
         where = f"{source}: " if source else ""
-        super().__init__(f"{where}{field}: {problem}; {guidance}")
+        super().__init__(f"{where}{_printable(field)}: {_printable(problem)}; {_printable(guidance)}")
 
 
 class _Missing:

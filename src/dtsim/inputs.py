@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dtsim.efficiency import activation_quality_table, compression_quality, pseudo_gradient_quality_table
-from dtsim.errors import ScenarioError
+from dtsim.errors import InfeasibleError, ScenarioError
 from dtsim.hardware import PRECISIONS, gpu_catalogue, h100_equivalents, max_gpus_under_threshold
 from dtsim.memory import max_dense_params
 from dtsim.scenario import Scenario
@@ -28,6 +28,9 @@ from dtsim.units import CCC_THRESHOLD_H100_EQ, DAY_S, DEFAULT_BUDGET_DAYS, GB, M
 __all__ = ["Inputs", "compile_inputs", "scenario_columns", "stack_columns"]
 
 Array = NDArray[np.float64]
+
+#: Smallest model the scaling laws are used for (the schema's lower bound on model.params).
+MIN_PARAMS = 1e6
 
 #: Leaf fields whose values are text (or tables) rather than numbers.
 TEXT_FIELDS = frozenset(
@@ -231,6 +234,15 @@ def compile_inputs(columns: Mapping[str, np.ndarray]) -> Inputs:
     params = np.where(is_moe, c["model.total_params"], c["model.params"])
     params = np.where(np.isnan(params), max_dense_params(memory_bytes, beta), params)
     active = np.where(is_moe, c["model.active_params"], params)
+    too_small = np.broadcast_to(params < MIN_PARAMS, (n,))
+    if too_small.any():
+        i = int(np.argmax(too_small))
+        raise InfeasibleError(
+            "hardware.node_memory_gb",
+            f"the largest model that fits the node has "
+            f"{np.broadcast_to(params, (n,))[i]:.3g} parameters (fewer than {MIN_PARAMS:.0e})",
+            "give the node more memory, or set model.params",
+        )
 
     # Training: budget or token target.
     tokens = c["training.tokens"]

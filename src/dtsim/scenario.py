@@ -39,7 +39,9 @@ __all__ = [
     "Pipeline",
     "Scenario",
     "Training",
+    "load_documents",
     "load_scenarios",
+    "parse_documents",
     "parse_scenario",
 ]
 
@@ -107,9 +109,9 @@ class _Section(BaseModel):
 
 
 class Link(_Section):
-    """A symmetric network link."""
+    """A symmetric network link (1 bit/s at the least; RTT may be 0)."""
 
-    bandwidth_mbps: Annotated[Number, Field(gt=0, le=1e9)]
+    bandwidth_mbps: Annotated[Number, Field(ge=1e-6, le=1e9)]
     latency_ms: Annotated[Number, Field(ge=0, le=1e6)] = 0.0
 
 
@@ -125,10 +127,10 @@ class Hardware(_Section):
     gpu: str | None = None
     gpus_per_node: Annotated[Integer, Field(ge=1, le=1_000_000)] | None = None
     precision: Literal["fp16", "fp8"] = "fp16"
-    node_pflops: Annotated[Number, Field(gt=0, le=1e9)] | None = None
-    node_memory_gb: Annotated[Number, Field(gt=0, le=1e12)] | None = None
+    node_pflops: Annotated[Number, Field(ge=1e-9, le=1e9)] | None = None
+    node_memory_gb: Annotated[Number, Field(ge=1e-3, le=1e12)] | None = None
     node_cost_usd: Annotated[Number, Field(ge=0, le=1e15)] | None = None
-    node_h100_equivalents: Annotated[Number, Field(gt=0, le=1e9)] | None = None
+    node_h100_equivalents: Annotated[Number, Field(ge=1e-9, le=1e9)] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -179,10 +181,10 @@ class Model(_Section):
 class Training(_Section):
     """Budget (``days`` or ``years``) or time-to-train target (``tokens``), and the schedule."""
 
-    days: Annotated[Number, Field(gt=0, le=36_525)] | None = None
-    years: Annotated[Number, Field(gt=0, le=100)] | None = None
-    tokens: Annotated[Number, Field(gt=0, le=1e20)] | None = None
-    mfu: Annotated[Number, Field(gt=0, le=1)] = 0.4
+    days: Annotated[Number, Field(ge=1e-4, le=36_525)] | None = None
+    years: Annotated[Number, Field(ge=1e-6, le=100)] | None = None
+    tokens: Annotated[Number, Field(ge=1, le=1e20)] | None = None
+    mfu: Annotated[Number, Field(ge=1e-4, le=1)] = 0.4
     local_batch_tokens: Annotated[Integer, Field(ge=1, le=10**12)] = 131_072
     inner_steps: Literal["auto"] | Annotated[Integer, Field(ge=1, le=10**9)] = "auto"
 
@@ -371,8 +373,54 @@ def _wrapped_scenario_error(exc: ValidationError) -> ScenarioError | None:
 _FLOAT_RE = re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)$")
 
 
+#: Largest expanded YAML document (nodes counted with every alias expanded): anchors that
+#: share a base are fine, an alias-expansion bomb ("billion laughs") is refused.
+MAX_EXPANDED_NODES = 200_000
+#: Deepest nesting of a scenario document.
+MAX_DEPTH = 64
+
+
 class _ScenarioLoader(yaml.SafeLoader):
-    """YAML safe loader that also reads ``240e9`` as a number (YAML 1.1 needs ``240.0e9``)."""
+    """YAML safe loader that reads ``240e9`` as a number (YAML 1.1 needs ``240.0e9``) and
+    refuses documents whose aliases expand beyond ``MAX_EXPANDED_NODES`` or that nest deeper
+    than ``MAX_DEPTH``."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_expansion(node)
+        return super().construct_document(node)
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Count the nodes of the composed graph with aliases expanded (memoised, so the count
+    itself stays linear in the document) and the nesting depth."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ScenarioError("", f"depth {depth}", f"nesting deeper than {MAX_DEPTH} levels is not allowed")
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if done or not children:
+            sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
+            if sizes[id(node)] > MAX_EXPANDED_NODES:
+                raise ScenarioError(
+                    "",
+                    f"{sizes[id(node)]:,}+ nodes",
+                    f"the document's aliases expand too far (limit {MAX_EXPANDED_NODES:,} nodes): refused",
+                )
+            continue
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 _ScenarioLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_RE, list("-+0123456789"))
@@ -397,25 +445,32 @@ def load_documents(path: str | Path) -> list[tuple[str, Any]]:
     """Read raw scenario documents from a YAML, JSON or JSON-lines file, each with a source
     label (``file`` or ``file[i]``). A YAML/JSON file holds one mapping or a list of them."""
     path = Path(path)
-    text = _read_text(path)
-    suffix = path.suffix.lower()
+    return parse_documents(_read_text(path), path.suffix.lower(), str(path))
+
+
+def parse_documents(text: str, suffix: str, source: str = "<text>") -> list[tuple[str, Any]]:
+    """Parse scenario text of a file type (``.yaml``, ``.yml``, ``.json``, ``.jsonl``) into raw
+    documents with source labels. Safe: YAML safe loader with alias and depth limits; NaN and
+    infinities refused in JSON; every failure is a ``ScenarioError`` naming the source."""
     try:
         if suffix == ".jsonl":
             docs = [json.loads(line, parse_constant=_refuse_constant) for line in text.splitlines() if line.strip()]
-            return [(f"{path}[{i}]", doc) for i, doc in enumerate(docs)]
+            return [(f"{source}[{i}]", doc) for i, doc in enumerate(docs)]
         if suffix == ".json":
             data = json.loads(text, parse_constant=_refuse_constant)
         elif suffix in (".yaml", ".yml"):
             data = yaml.load(text, Loader=_ScenarioLoader)
         else:
-            raise ScenarioError("", str(path), "unknown file type; allowed: .yaml, .yml, .json, .jsonl")
+            raise ScenarioError("", source, "unknown file type; allowed: .yaml, .yml, .json, .jsonl")
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ScenarioError("", str(path), f"not valid {suffix.lstrip('.').upper()}: {_parse_problem(exc)}") from None
+        raise ScenarioError("", source, f"not valid {suffix.lstrip('.').upper()}: {_parse_problem(exc)}") from None
     except RecursionError:
-        raise ScenarioError("", str(path), "nesting too deep") from None
+        raise ScenarioError("", source, "nesting too deep") from None
+    except ScenarioError as exc:
+        raise ScenarioError(exc.field, exc.value, exc.allowed, source=exc.source or source) from None
     if isinstance(data, list):
-        return [(f"{path}[{i}]", doc) for i, doc in enumerate(data)]
-    return [(str(path), data)]
+        return [(f"{source}[{i}]", doc) for i, doc in enumerate(data)]
+    return [(source, data)]
 
 
 def _parse_problem(exc: Exception) -> str:
