@@ -63,7 +63,7 @@ class GpuSpec:
     fp16_tflops: float
     fp8_tflops: float | None
     memory_gb: float
-    cost_usd: float
+    cost_usd: float | None
     source: str
 
     def tflops(self, precision: str) -> float | None:

@@ -195,7 +195,7 @@ def compile_inputs(columns: Mapping[str, np.ndarray]) -> Inputs:
             raise AssertionError  # unreachable: _fail raises
         gpu_fp16_tflops[mask] = spec.fp16_tflops
         gpu_memory_gb[mask] = spec.memory_gb
-        gpu_cost[mask] = spec.cost_usd
+        gpu_cost[mask] = np.nan if spec.cost_usd is None else spec.cost_usd
         for prec, pmask in _by_text(precision):
             tflops = spec.tflops(prec)
             both = mask & pmask

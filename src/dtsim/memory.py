@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "FIT_SLACK",
+    "activation_bytes",
     "fits_in_memory",
     "max_dense_params",
     "moe_memory_per_node_bytes",
@@ -62,3 +63,20 @@ def moe_memory_per_node_bytes(
     total = np.asarray(total_params, float)
     active = np.asarray(active_params, float)
     return (active + (total - active) / np.asarray(nodes, float)) * np.asarray(bytes_per_param, float)
+
+
+#: Bytes of stored activations per token, per hidden unit, per transformer layer, in 16-bit
+#: training without recomputation: 34 (Korthikanti et al. 2022, arXiv 2205.05198, eq. 1 with
+#: FlashAttention, i.e. without the attention-score term 5·a·s/h).
+ACTIVATION_BYTES_PER_TOKEN_HIDDEN_LAYER = 34.0
+
+
+def activation_bytes(tokens_per_gpu: ArrayLike, hidden: ArrayLike, layers: ArrayLike) -> NDArray[np.float64]:
+    """Activations held for the backward pass: ``34 · tokens · h · L`` bytes (16-bit, no
+    recomputation; arXiv 2205.05198). ``tokens`` = micro-batch sequences × sequence length."""
+    return (
+        ACTIVATION_BYTES_PER_TOKEN_HIDDEN_LAYER
+        * np.asarray(tokens_per_gpu, float)
+        * np.asarray(hidden, float)
+        * np.asarray(layers, float)
+    )

@@ -51,7 +51,7 @@ def max_gpus_under_threshold_node(
         "node_memory_gb": memory_gb,
         "max_params": float(max_dense_params(memory_gb * GB, PRECISIONS["fp16"].training_state_bytes)),
         "h100_equivalents": float(h100_equivalents(count * spec.fp16_tflops)),
-        "node_cost_usd": count * spec.cost_usd,
+        "node_cost_usd": None if spec.cost_usd is None else count * spec.cost_usd,
     }
 
 
