@@ -22,6 +22,35 @@ PRESETS = ("A100x48", "GH200x16", "H100x16", "H100x16fp8")
 TARGETS = (1e24, 1e25, 1e26, 1e27)
 Overrides = Mapping[str, Any] | None
 
+#: The 10^27 configurations A-I of seed 002 §8.1 (I with 480B).
+CONFIGURATIONS: dict[str, dict[str, Any]] = {
+    "A": {"strategy": "diloco", "nodes": 4000, "hardware": {"preset": "A100x48"}},
+    "B": {"strategy": "hierarchical", "nodes": 4000, "hardware": {"preset": "A100x48"}},
+    "C": {"strategy": "diloco", "nodes": 2000, "hardware": {"preset": "H100x16fp8"}},
+    "D": {"strategy": "hierarchical", "nodes": 2000, "hardware": {"preset": "H100x16fp8"}},
+    "E": {
+        "strategy": "diloco",
+        "nodes": 4000,
+        "hardware": {"preset": "A100x48"},
+        "compression": {"pseudo_gradient": 100},
+    },
+    "F": {
+        "strategy": "hierarchical",
+        "nodes": 2000,
+        "hardware": {"preset": "H100x16fp8"},
+        "compression": {"pseudo_gradient": 100},
+    },
+    "G": {
+        "strategy": "moe-ep",
+        "nodes": 4000,
+        "hardware": {"preset": "A100x48"},
+        "model": {"total_params": 600e9, "active_params": 100e9},
+    },
+    "H": {"strategy": "pp-diloco", "nodes": 4000, "hardware": {"preset": "A100x48"}, "model": {"params": 960e9}},
+    "I": {"strategy": "pp-diloco", "nodes": 2000, "hardware": {"preset": "H100x16fp8"}, "model": {"params": 480e9}},
+}
+
+
 plt.rcParams.update({"svg.hashsalt": "dtsim", "font.size": 9, "figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
 
 
@@ -60,12 +89,7 @@ def c_local_vs_bandwidth(overrides: Overrides) -> Any:
     bandwidth = np.logspace(0, 4, 41)
     runs = {
         "72 x 48 A100, flat 16x": {"strategy": "diloco", "nodes": 72, "hardware": {"preset": "A100x48"}},
-        "2,000 x 16 H100 FP8, hier + 100x (F)": {
-            "strategy": "hierarchical",
-            "nodes": 2000,
-            "hardware": {"preset": "H100x16fp8"},
-            "compression": {"pseudo_gradient": 100},
-        },
+        "2,000 x 16 H100 FP8, hier + 100x (F)": CONFIGURATIONS["F"],
     }
     for label, scenario in runs.items():
         cols = sweep(merge_scenario(scenario, overrides), {"network.wan.bandwidth_mbps": bandwidth}).columns
@@ -130,40 +154,14 @@ def nodes_and_cost_vs_threshold(overrides: Overrides) -> Any:
 
 def eta_decomposition(overrides: Overrides) -> Any:
     """The factors of eta for the 10^27 configurations."""
-    configs = {
-        "A": {"strategy": "diloco", "nodes": 4000, "hardware": {"preset": "A100x48"}},
-        "B": {"strategy": "hierarchical", "nodes": 4000, "hardware": {"preset": "A100x48"}},
-        "C": {"strategy": "diloco", "nodes": 2000, "hardware": {"preset": "H100x16fp8"}},
-        "D": {"strategy": "hierarchical", "nodes": 2000, "hardware": {"preset": "H100x16fp8"}},
-        "E": {
-            "strategy": "diloco",
-            "nodes": 4000,
-            "hardware": {"preset": "A100x48"},
-            "compression": {"pseudo_gradient": 100},
-        },
-        "F": {
-            "strategy": "hierarchical",
-            "nodes": 2000,
-            "hardware": {"preset": "H100x16fp8"},
-            "compression": {"pseudo_gradient": 100},
-        },
-        "G": {
-            "strategy": "moe-ep",
-            "nodes": 4000,
-            "hardware": {"preset": "A100x48"},
-            "model": {"total_params": 600e9, "active_params": 100e9},
-        },
-        "H": {"strategy": "pp-diloco", "nodes": 4000, "hardware": {"preset": "A100x48"}, "model": {"params": 960e9}},
-        "I": {"strategy": "pp-diloco", "nodes": 2000, "hardware": {"preset": "H100x16fp8"}, "model": {"params": 480e9}},
-    }
-    results = simulate_many([merge_scenario(s, overrides) for s in configs.values()])
+    results = simulate_many([merge_scenario(s, overrides) for s in CONFIGURATIONS.values()])
     factors = ("eta_h", "eta_compression", "eta_replicas", "eta_activation", "eta")
     fig, ax = plt.subplots(figsize=(8, 3.8))
-    x = np.arange(len(configs))
+    x = np.arange(len(CONFIGURATIONS))
     width = 0.16
     for k, factor in enumerate(factors):
         ax.bar(x + (k - 2) * width, [getattr(r, factor) for r in results], width, label=factor)
-    ax.set_xticks(x, list(configs))
+    ax.set_xticks(x, list(CONFIGURATIONS))
     ax.set(ylim=(0.7, 1.01), ylabel="factor", title="eta = eta_h · eta_compression · eta_replicas · eta_activation")
     ax.legend(fontsize=7, ncol=5, loc="lower center")
     return fig
