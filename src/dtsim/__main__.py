@@ -1,0 +1,5 @@
+"""``python -m dtsim``: the same as the ``dtsim`` command."""
+
+from dtsim.cli import main
+
+main()
