@@ -34,7 +34,6 @@ from dtsim.scenario import load_scenarios, parse_scenario
         ({"nodes": 4, "training": {"inner_steps": "sometimes"}}, "training.inner_steps", ""),
         ({"nodes": 4, "strategy": "ring"}, "strategy", ""),
         ({"nodes": 4, "hardware": {"gpu": "TPU"}}, "hardware.gpu", "allowed: A100-80GB"),
-        ({"nodes": 4, "hardware": {"gpu": "A100-80GB", "precision": "fp8"}}, "hardware.precision", "no fp8"),
         ({"nodes": 4, "hardware": {"node_pflops": 3}}, "hardware.node_memory_gb", "custom node"),
         ({"nodes": 4, "compression": {"pseudo_gradient": 0.5}}, "compression.pseudo_gradient", "1"),
         ({"nodes": 4, "compression": {"quality": {16: 1.2}}}, "compression.quality", "(0, 1]"),
@@ -55,6 +54,14 @@ def test_refusals_name_the_field(data: dict[str, Any], field: str, text: str) ->
     assert info.value.field == field
     assert text in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_precision_the_gpu_lacks_is_refused() -> None:
+    with pytest.raises(dtsim.ScenarioError) as info:
+        dtsim.simulate({"nodes": 4, "hardware": {"gpu": "A100-80GB", "precision": "fp8"}})
+    assert info.value.field == "hardware.precision" and "no fp8" in str(info.value)
+    custom = dtsim.simulate({"nodes": 4, "hardware": {"gpu": "A100-80GB", "precision": "fp8", "node_pflops": 20}})
+    assert custom.node_pflops == 20  # an explicit peak overrides the catalogue
 
 
 def test_defaults_are_the_seed_reference_case() -> None:

@@ -195,11 +195,9 @@ def _validate_axis(base: Scenario, path: str, values: np.ndarray) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
     is_integer, bounds = _numeric_constraints([info, info.annotation])
     # One fused pass; NaN fails every comparison, so it is caught here too. Diagnose on failure.
-    ok = np.ones(len(arr), dtype=bool) if not bounds else None
+    ok = np.isfinite(arr) if not bounds else np.ones(len(arr), dtype=bool)
     for kind, bound in bounds.items():
-        check = {"gt": np.greater, "ge": np.greater_equal, "lt": np.less, "le": np.less_equal}[kind](arr, bound)
-        ok = check if ok is None else (ok & check)
-    assert ok is not None
+        ok &= {"gt": np.greater, "ge": np.greater_equal, "lt": np.less, "le": np.less_equal}[kind](arr, bound)
     if not ok.all():
         i = int(np.argmin(ok))
         if not np.isfinite(arr[i]):

@@ -16,7 +16,7 @@ import numpy as np
 import yaml
 from numpy.typing import ArrayLike, NDArray
 
-from dtsim.units import GB, H100_EQUIVALENT_TFLOPS
+from dtsim.units import H100_EQUIVALENT_TFLOPS
 
 __all__ = [
     "PRECISIONS",
@@ -27,7 +27,6 @@ __all__ = [
     "h100_equivalents",
     "legitimate_systems",
     "max_gpus_under_threshold",
-    "node_memory_bytes",
     "node_presets",
 ]
 
@@ -135,8 +134,3 @@ def max_gpus_under_threshold(
 
 def _floor_snapped(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.floor(x * (1.0 + 1e-12) + 1e-12)
-
-
-def node_memory_bytes(gpus_per_node: ArrayLike, gpu_memory_gb: ArrayLike) -> NDArray[np.float64]:
-    """Node memory = gpus × memory per GPU (spec §1.1), in bytes."""
-    return np.asarray(gpus_per_node, float) * np.asarray(gpu_memory_gb, float) * GB

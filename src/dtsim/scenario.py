@@ -28,7 +28,6 @@ from pydantic import (
 
 from dtsim.errors import MISSING, ScenarioError
 from dtsim.hardware import gpu_catalogue, node_presets
-from dtsim.units import DEFAULT_BUDGET_DAYS
 
 __all__ = [
     "Compression",
@@ -153,17 +152,12 @@ class Hardware(_Section):
 
     @model_validator(mode="after")
     def _complete(self) -> Hardware:
-        if self.gpu is None:
-            if self.node_pflops is None or self.node_memory_gb is None:
-                missing = "node_pflops" if self.node_pflops is None else "node_memory_gb"
-                raise ScenarioError(
-                    f"hardware.{missing}",
-                    MISSING,
-                    "a custom node (no hardware.gpu) needs node_pflops and node_memory_gb",
-                )
-        elif gpu_catalogue()[self.gpu].tflops(self.precision) is None and self.node_pflops is None:
+        if self.gpu is None and (self.node_pflops is None or self.node_memory_gb is None):
+            missing = "node_pflops" if self.node_pflops is None else "node_memory_gb"
             raise ScenarioError(
-                "hardware.precision", self.precision, f"{self.gpu} has no {self.precision} support; allowed: fp16"
+                f"hardware.{missing}",
+                MISSING,
+                "a custom node (no hardware.gpu) needs node_pflops and node_memory_gb",
             )
         return self
 
@@ -264,16 +258,6 @@ class Scenario(_Section):
             if self.strategy == "pp-diloco" and m.params is None:
                 raise ScenarioError("model.params", MISSING, "required for pp-diloco (a model larger than one node)")
         return self
-
-    @property
-    def budget_days(self) -> float | None:
-        """Wall-clock budget in days, or None in time-to-train mode."""
-        t = self.training
-        if t.tokens is not None:
-            return None
-        if t.years is not None:
-            return t.years * 365.25
-        return t.days if t.days is not None else DEFAULT_BUDGET_DAYS
 
     def with_values(self, **changes: Any) -> Scenario:
         """A copy with dotted-path fields replaced (``{"network.wan.bandwidth_mbps": 25}``),

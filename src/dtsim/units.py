@@ -13,6 +13,7 @@ GB = 1e9  # bytes per GB (decimal, as the seeds use: 48 x 80 GB = 3,840 GB)
 TFLOPS = 1e12  # FLOP/s per TFLOPS
 PFLOPS = 1e15  # FLOP/s per PFLOPS
 BILLION = 1e9  # parameters per "B"
+HOUR_S = 3_600.0  # s per hour
 DAY_S = 86_400.0  # s per day
 YEAR_DAYS = 365.25  # days per year (Julian year)
 YEAR_S = YEAR_DAYS * DAY_S

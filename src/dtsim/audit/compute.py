@@ -18,7 +18,7 @@ from dtsim.compute import forward_flop, training_flop
 from dtsim.errors import ScenarioError
 from dtsim.hardware import gpu_catalogue, h100_equivalents
 from dtsim.memory import activation_bytes
-from dtsim.units import CCC_THRESHOLD_H100_EQ, DAY_S, GB, STRICT_THRESHOLD_FLOP, TFLOPS
+from dtsim.units import CCC_THRESHOLD_H100_EQ, DAY_S, GB, HOUR_S, STRICT_THRESHOLD_FLOP, TFLOPS
 
 __all__ = ["DEFAULT_THRESHOLDS", "audit_plan", "verdict"]
 
@@ -28,7 +28,6 @@ DEFAULT_THRESHOLDS = {
     "EU AI Act systemic-risk presumption": 1e25,
     "US Executive Order 14110 reporting (2023)": 1e26,
 }
-HOUR_S = 3600.0
 #: A printed total "adds up" when within 1 % of the sum of its printed parts (they are rounded).
 SUM_TOLERANCE = 0.01
 
