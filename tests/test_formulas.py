@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from dtsim import efficiency, hardware, memory, network, scaling_law
-from dtsim.compute import step_time_s, training_flop
+from dtsim.physics import efficiency, hardware, memory, network, scaling_law
+from dtsim.physics.compute import step_time_s, training_flop
 from dtsim.strategies import moe_ep, pp_diloco
 
 

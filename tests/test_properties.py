@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import dtsim
 from conftest import A100x48
 from dtsim.analyses import model_size_sweep, nodes_for_target
-from dtsim.scaling_law import eta_chinchilla
+from dtsim.physics.scaling_law import eta_chinchilla
 from dtsim.scenario import set_path
 from strategies_hypothesis import scenarios
 

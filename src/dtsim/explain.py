@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dtsim.efficiency import sync_penalty_alpha
 from dtsim.engine import simulate_many
 from dtsim.inputs import compile_inputs, scenario_columns, stack_columns
-from dtsim.network import pseudo_gradient_volume_bits
-from dtsim.scaling_law import chinchilla_loss, optimal_params
+from dtsim.physics.efficiency import sync_penalty_alpha
+from dtsim.physics.network import pseudo_gradient_volume_bits
+from dtsim.physics.scaling_law import chinchilla_loss, optimal_params
 from dtsim.scenario import Scenario, parse_scenario
 from dtsim.units import MBPS, MS
 

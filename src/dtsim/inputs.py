@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from dtsim.efficiency import activation_quality_table, compression_quality, pseudo_gradient_quality_table
 from dtsim.errors import InfeasibleError, ScenarioError
-from dtsim.hardware import PRECISIONS, gpu_catalogue, h100_equivalents, max_gpus_under_threshold
-from dtsim.memory import max_dense_params
+from dtsim.physics.efficiency import activation_quality_table, compression_quality, pseudo_gradient_quality_table
+from dtsim.physics.hardware import PRECISIONS, gpu_catalogue, h100_equivalents, max_gpus_under_threshold
+from dtsim.physics.memory import max_dense_params
 from dtsim.scenario import Scenario
 from dtsim.units import CCC_THRESHOLD_H100_EQ, DAY_S, DEFAULT_BUDGET_DAYS, GB, MBPS, MS, PFLOPS, TFLOPS, YEAR_S
 

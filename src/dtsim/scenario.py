@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from dtsim.errors import MISSING, ScenarioError
-from dtsim.hardware import gpu_catalogue, node_presets
+from dtsim.physics.hardware import gpu_catalogue, node_presets
 
 __all__ = [
     "Compression",

@@ -7,15 +7,15 @@ import math
 from typing import Any
 
 from dtsim.analyses._args import positive, text_choice
-from dtsim.efficiency import (
+from dtsim.physics.efficiency import (
     ACTIVATION_QUALITY,
     PSEUDO_GRADIENT_QUALITY,
     QUALITY_SCENARIOS,
 )
-from dtsim.efficiency import (
+from dtsim.physics.efficiency import (
     compression_quality as quality_factor,
 )
-from dtsim.scaling_law import optimal_loss, optimal_params, optimal_tokens
+from dtsim.physics.scaling_law import optimal_loss, optimal_params, optimal_tokens
 from dtsim.units import MONTHS_PER_YEAR, YEAR_DAYS
 
 __all__ = ["chinchilla_optimal", "compression_quality", "max_training_duration", "max_training_years"]

@@ -15,8 +15,8 @@ from dtsim.analyses._args import positive, text_choice
 from dtsim.engine import sweep
 from dtsim.errors import ScenarioError
 from dtsim.inputs import compile_inputs, scenario_columns, stack_columns
-from dtsim.memory import fits_in_memory, max_dense_params, pipeline_stages, training_state_bytes
-from dtsim.scaling_law import optimal_params
+from dtsim.physics.memory import fits_in_memory, max_dense_params, pipeline_stages, training_state_bytes
+from dtsim.physics.scaling_law import optimal_params
 from dtsim.scenario import Scenario, parse_scenario
 
 __all__ = ["DEFAULT_DENSE_FRACTIONS", "DEFAULT_PP_MULTIPLES", "model_size_sweep", "nodes_for_target"]

@@ -13,9 +13,15 @@ import numpy as np
 
 from dtsim.analyses._args import number, positive
 from dtsim.errors import ScenarioError
-from dtsim.hardware import PRECISIONS, gpu_catalogue, h100_equivalents, legitimate_systems, max_gpus_under_threshold
 from dtsim.inputs import compile_inputs, scenario_columns, stack_columns
-from dtsim.memory import max_dense_params
+from dtsim.physics.hardware import (
+    PRECISIONS,
+    gpu_catalogue,
+    h100_equivalents,
+    legitimate_systems,
+    max_gpus_under_threshold,
+)
+from dtsim.physics.memory import max_dense_params
 from dtsim.scenario import parse_scenario
 from dtsim.units import CCC_THRESHOLD_H100_EQ, GB, H100_EQUIVALENT_TFLOPS, PFLOPS, TFLOPS
 

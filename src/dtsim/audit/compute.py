@@ -14,10 +14,10 @@ from typing import Any
 
 from dtsim.audit.plan import Claims, Phase, Plan
 from dtsim.audit.tensors import DTYPE_BYTES, component_params, padded_bytes, tensor_rows
-from dtsim.compute import forward_flop, training_flop
 from dtsim.errors import ScenarioError
-from dtsim.hardware import gpu_catalogue, h100_equivalents
-from dtsim.memory import activation_bytes
+from dtsim.physics.compute import forward_flop, training_flop
+from dtsim.physics.hardware import gpu_catalogue, h100_equivalents
+from dtsim.physics.memory import activation_bytes
 from dtsim.units import CCC_THRESHOLD_H100_EQ, DAY_S, GB, HOUR_S, STRICT_THRESHOLD_FLOP, TFLOPS
 
 __all__ = ["DEFAULT_THRESHOLDS", "audit_plan", "verdict"]

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dtsim.errors import MISSING, ScenarioError
-from dtsim.hardware import gpu_catalogue
+from dtsim.physics.hardware import gpu_catalogue
 from dtsim.scenario import Integer, Number, _scenario_error, _wrapped_scenario_error, load_documents
 
 __all__ = ["Claims", "Component", "Group", "Phase", "Plan", "Sum", "Tensor", "load_plan", "parse_plan"]

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from dtsim.compute import tokens_for_flop, training_flop
 from dtsim.errors import InfeasibleError
 from dtsim.inputs import Inputs
-from dtsim.memory import fits_in_memory
-from dtsim.scaling_law import eta_chinchilla, overtraining_ratio
+from dtsim.physics.compute import tokens_for_flop, training_flop
+from dtsim.physics.memory import fits_in_memory
+from dtsim.physics.scaling_law import eta_chinchilla, overtraining_ratio
 from dtsim.units import DAY_S, GB, STRICT_THRESHOLD_FLOP
 
 Array = NDArray[np.float64]

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from dtsim.compute import step_time_s
-from dtsim.efficiency import eta_replicas, eta_sync_interval
 from dtsim.inputs import Inputs
-from dtsim.memory import fits_in_memory, training_state_bytes
-from dtsim.network import duty_cycle, min_inner_steps, pseudo_gradient_volume_bits, straggler_factor, sync_time_s
+from dtsim.physics.compute import step_time_s
+from dtsim.physics.efficiency import eta_replicas, eta_sync_interval
+from dtsim.physics.memory import fits_in_memory, training_state_bytes
+from dtsim.physics.network import (
+    duty_cycle,
+    min_inner_steps,
+    pseudo_gradient_volume_bits,
+    straggler_factor,
+    sync_time_s,
+)
 from dtsim.strategies._common import Columns, assemble, constant, refuse_where, run_length
 from dtsim.units import GB
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from dtsim.compute import step_time_s
-from dtsim.efficiency import eta_replicas, eta_sync_interval
 from dtsim.inputs import Inputs
-from dtsim.memory import training_state_bytes
-from dtsim.network import min_inner_steps, pseudo_gradient_volume_bits, straggler_factor, sync_time_s
+from dtsim.physics.compute import step_time_s
+from dtsim.physics.efficiency import eta_replicas, eta_sync_interval
+from dtsim.physics.memory import training_state_bytes
+from dtsim.physics.network import min_inner_steps, pseudo_gradient_volume_bits, straggler_factor, sync_time_s
 from dtsim.strategies import diloco
 from dtsim.strategies._common import Columns, assemble, constant, run_length
 

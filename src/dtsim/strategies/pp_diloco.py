@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from dtsim.compute import step_time_s, training_flop
-from dtsim.efficiency import eta_activation, eta_replicas, eta_sync_interval
 from dtsim.inputs import Inputs
-from dtsim.memory import pipeline_stages, training_state_bytes
-from dtsim.network import min_inner_steps, pseudo_gradient_volume_bits, straggler_factor, sync_time_s
+from dtsim.physics.compute import step_time_s, training_flop
+from dtsim.physics.efficiency import eta_activation, eta_replicas, eta_sync_interval
+from dtsim.physics.memory import pipeline_stages, training_state_bytes
+from dtsim.physics.network import min_inner_steps, pseudo_gradient_volume_bits, straggler_factor, sync_time_s
 from dtsim.strategies._common import Columns, assemble, refuse_where, run_length
 from dtsim.units import BITS_PER_BYTE
 

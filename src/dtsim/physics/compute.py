@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from dtsim.scaling_law import TRAINING_FLOP_PER_PARAM_TOKEN
+from dtsim.physics.scaling_law import TRAINING_FLOP_PER_PARAM_TOKEN
 
 __all__ = ["FORWARD_FLOP_PER_PARAM_TOKEN", "forward_flop", "step_time_s", "tokens_for_flop", "training_flop"]
 

@@ -1,0 +1,172 @@
+"""Commands that evaluate scenarios: ``simulate``, ``validate``, ``sweep``, ``explain``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dtsim.cli._app import (
+    Format,
+    _axis_values,
+    _fail,
+    _print_rows,
+    _show,
+    app,
+)
+from dtsim.engine import simulate_many, sweep
+from dtsim.errors import DtsimError, ScenarioError
+from dtsim.result import RESULT_KEYS
+from dtsim.scenario import load_scenarios
+
+
+@app.command()
+def simulate(
+    files: Annotated[list[Path], typer.Argument(help="YAML/JSON scenario files, or .jsonl with one per line.")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Simulate scenarios and print every result key.
+
+    Example: dtsim simulate scenarios/examples/72-nodes.yaml --format json
+    """
+    try:
+        rows = [r.to_dict() for r in simulate_many(load_scenarios(files))]
+    except DtsimError as exc:
+        _fail(exc)
+    _print_rows(rows, format)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+) -> None:
+    """Check scenario files (schema and feasibility) without printing results.
+
+    Example: dtsim validate scenarios/*.yaml
+    """
+    try:
+        scenarios = load_scenarios(files)
+        simulate_many(scenarios)
+    except DtsimError as exc:
+        _fail(exc)
+    Console().print(f"{len(scenarios)} scenario(s) valid")
+
+
+SWEEP_COLUMNS = (
+    "nodes",
+    "strategy",
+    "params",
+    "inner_steps",
+    "eta",
+    "c_local",
+    "c_quality",
+    "wall_clock_days",
+    "cost_usd",
+)
+
+
+@app.command("sweep")
+def sweep_command(
+    file: Annotated[Path, typer.Argument(help="The base scenario (YAML or JSON).")],
+    vary: Annotated[list[str], typer.Option("--vary", "-v", help="PATH=VALUES: 1,2,4 | range:A:B:STEP | log:A:B:N")],
+    grid: Annotated[bool, typer.Option("--grid", help="Cartesian product of the axes (default: zip them).")] = False,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    columns: Annotated[
+        str, typer.Option("--columns", "-c", help="Result keys to show, comma-separated; 'all' for every key.")
+    ] = ",".join(SWEEP_COLUMNS),
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Stream to a .csv or .parquet file, chunk by chunk.")
+    ] = None,
+) -> None:
+    """Vary scenario fields over values, ranges or log-ranges, zipped or as a grid.
+
+    Example: dtsim sweep scenarios/examples/72-nodes-reference.yaml --vary network.wan.bandwidth_mbps=log:10:1000:7
+    """
+    try:
+        (base,) = load_scenarios([file])[:1]
+        axes = {}
+        for item in vary:
+            path, sep, spec = item.partition("=")
+            if not sep:
+                raise ScenarioError("--vary", item, "expected PATH=VALUES, e.g. nodes=1,2,4")
+            axes[path.strip()] = _axis_values(spec.strip())
+        selected = None if columns == "all" else [c.strip() for c in columns.split(",") if c.strip()]
+        unknown = [k for k in selected or [] if k not in (*RESULT_KEYS, *axes)]
+        if unknown:
+            raise ScenarioError("--columns", unknown, f"unknown result keys; allowed: {', '.join(RESULT_KEYS)}")
+        if out is not None:
+            _stream_sweep(base, axes, grid, out, selected)
+            return
+        batch = sweep(base, axes, grid=grid)
+    except DtsimError as exc:
+        _fail(exc)
+    keys = list(batch.columns) if selected is None else [*axes, *selected]
+    unknown = [k for k in keys if k not in batch.columns]
+    if unknown:
+        _fail(ScenarioError("--columns", unknown, f"unknown keys; allowed: {', '.join(batch.columns)}"))
+    rows = [{k: row[k] for k in dict.fromkeys(keys)} for row in batch.to_dicts()]
+    if format is Format.table:
+        table = Table(show_header=True, header_style="bold")
+        for key in dict.fromkeys(keys):
+            table.add_column(key, justify="right")
+        for row in rows:
+            table.add_row(*[_show(v) for v in row.values()])
+        Console().print(table)
+    else:
+        _print_rows(rows, format)
+
+
+def _stream_sweep(base: Any, axes: dict[str, Any], grid: bool, out: Path, columns: list[str] | None) -> None:
+    """Stream a sweep to a file, with a progress bar on stderr."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from dtsim.engine import sweep_to_file
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("sweeping", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        count = sweep_to_file(base, axes, out, grid=grid, columns=columns, progress=advance)
+    Console(stderr=True).print(f"wrote {count:,} points to {out}")
+
+
+@app.command()
+def explain(
+    file: Annotated[Path, typer.Argument(help="A scenario file holding one scenario.")],
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+) -> None:
+    """Every intermediate quantity of one scenario: name, formula, value, unit, source.
+
+    Example: dtsim explain scenarios/examples/72-nodes-reference.yaml
+    """
+    from dtsim.explain import explain as explain_steps
+
+    try:
+        scenarios = load_scenarios([file])
+        if len(scenarios) != 1:
+            raise ScenarioError("", str(file), f"holds {len(scenarios)} scenarios; explain takes one")
+        steps = explain_steps(scenarios[0])
+    except DtsimError as exc:
+        _fail(exc)
+    rows = [{"name": s.name, "formula": s.formula, "value": s.value, "unit": s.unit, "source": s.source} for s in steps]
+    if format is not Format.table:
+        _print_rows(rows, format)
+        return
+    table = Table(title=scenarios[0].name or str(file), header_style="bold")
+    for key in ("quantity", "formula", "value", "unit", "source"):
+        table.add_column(key, justify="right" if key == "value" else "left")
+    for row in rows:
+        table.add_row(row["name"], row["formula"], _show(row["value"]), row["unit"], row["source"])
+    Console().print(table)
