@@ -65,7 +65,23 @@ def test_result_keys_are_the_contract() -> None:
         "memory_per_node_gb",
         "fits_in_memory",
     }
-    assert set(RESULT_KEYS) == contract
+    variants = {"replica_loss_multiplier", "compute_utilization", "bw_duty_cycle", "comm_gb_per_sync"}  # §16
+    reliability = {  # reliability.md §9
+        "mitigation",
+        "goodput",
+        "time_inflation",
+        "eta_mitigation",
+        "cost_multiplier",
+        "cluster_mtbf_hours",
+        "cluster_failures_per_day",
+        "expected_failures",
+        "gpu_hours_lost",
+        "node_unavailability",
+        "checkpoint_interval_hours",
+        "checkpoint_cost_s",
+        "gpu_memory_checkpoint_feasible",
+    }
+    assert set(RESULT_KEYS) == contract | variants | reliability | {"registered"}
 
 
 def test_error_family() -> None:

@@ -137,7 +137,8 @@ def test_explain(scenario_file: Path) -> None:
     steps = {s["name"]: s for s in json.loads(result.stdout)}
     assert steps["inner_steps"]["value"] == 200
     assert steps["c_quality"]["value"] == pytest.approx(1.5470e25, rel=5e-5)
-    assert steps["eta"]["formula"].startswith("eta_h")
+    assert steps["eta"]["formula"].startswith("η = η_H · η_compression")
+    assert steps["sync_s"]["symbols"]["participants"] == 72
     assert all(s["source"] for s in steps.values())
     assert runner.invoke(app, ["explain", str(scenario_file)]).exit_code == 0
 

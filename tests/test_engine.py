@@ -25,11 +25,26 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> None:
             assert a[key] == b[key], key
 
 
+def _outcome(scenario: dict[str, Any]) -> dict[str, Any] | type[Exception]:
+    """simulate's result dict, or the kind of error it raises."""
+    try:
+        return dtsim.simulate(scenario).to_dict()
+    except dtsim.InfeasibleError:
+        return dtsim.InfeasibleError
+
+
 @given(st.lists(scenarios(), min_size=1, max_size=12))
 def test_batch_equals_single(batch: list[dict[str, Any]]) -> None:
+    singles = [_outcome(s) for s in batch]
+    if dtsim.InfeasibleError in singles:
+        first = singles.index(dtsim.InfeasibleError)
+        with pytest.raises(dtsim.InfeasibleError, match=f"scenario {first}" if len(batch) > 1 else None):
+            dtsim.simulate_many(batch)
+        return
     together = dtsim.simulate_many(batch)
-    for scenario, result in zip(batch, together, strict=True):
-        _same(result.to_dict(), dtsim.simulate(scenario).to_dict())
+    for single, result in zip(singles, together, strict=True):
+        assert isinstance(single, dict)
+        _same(result.to_dict(), single)
 
 
 @given(scenarios(), st.lists(st.integers(1, 50_000), min_size=1, max_size=20))
@@ -39,8 +54,13 @@ def test_sweep_over_nodes_equals_simulate(scenario: dict[str, Any], nodes: list[
     batch = dtsim.sweep(scenario, {"nodes": nodes})
     assert len(batch) == len(nodes)
     for row, n in zip(batch.to_dicts(), nodes, strict=True):
-        expected = dtsim.simulate({**scenario, "nodes": n}).to_dict()
-        _same({k: row[k] for k in expected}, expected)
+        expected = _outcome({**scenario, "nodes": n})
+        if expected is dtsim.InfeasibleError:
+            assert row["feasible"] is False and row["infeasible_reason"]
+            assert row["c_local"] is None and row["eta"] is None
+        else:
+            assert isinstance(expected, dict) and row["feasible"] is True
+            _same({k: row[k] for k in expected}, expected)
 
 
 def test_sweep_grid_and_varied_columns() -> None:
@@ -114,7 +134,8 @@ def test_simulate_many_keeps_input_order_across_strategies() -> None:
 
 def test_batch_pandas_and_repr() -> None:
     batch = dtsim.sweep(flat(A100x48, 4), {"network.wan.bandwidth_mbps": [100, 1000]})
-    assert repr(batch) == f"Batch(2 scenarios, {len(RESULT_KEYS) + 1} columns)"  # + the varied field
+    # the result keys, feasible, infeasible_reason and the varied field
+    assert repr(batch) == f"Batch(2 scenarios, {len(RESULT_KEYS) + 3} columns)"
     assert set(RESULT_KEYS) <= set(batch.columns)
     assert batch.columns["bottleneck"].tolist() == ["compute", "compute"]
     results = batch.results()

@@ -31,6 +31,20 @@ def _with(scenario: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return out
 
 
+def _run(scenario: Any) -> dtsim.Result:
+    """The result; a point the physics refuses (e.g. no outer step fits the budget) is not an
+    example of the property."""
+    return _run_many([scenario])[0]
+
+
+def _run_many(scenarios: list[Any]) -> list[dtsim.Result]:
+    try:
+        return dtsim.simulate_many(scenarios)
+    except dtsim.InfeasibleError:
+        assume(False)
+        raise AssertionError("unreachable") from None
+
+
 def _budget(scenario: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(scenario)
     out["training"].pop("tokens", None)
@@ -41,7 +55,7 @@ def _budget(scenario: dict[str, Any]) -> dict[str, Any]:
 @PROPERTY
 @given(scenarios())
 def test_eta_and_each_factor_in_unit_interval(s: dict[str, Any]) -> None:
-    r = dtsim.simulate(s)
+    r = _run(s)
     assert 0 < r.eta <= 1
     for factor in FACTORS:
         assert 0 < getattr(r, factor) <= 1
@@ -50,21 +64,21 @@ def test_eta_and_each_factor_in_unit_interval(s: dict[str, Any]) -> None:
 @PROPERTY
 @given(scenarios())
 def test_eta_is_the_product_of_its_factors(s: dict[str, Any]) -> None:
-    r = dtsim.simulate(s)
+    r = _run(s)
     assert math.isclose(r.eta, math.prod(getattr(r, f) for f in FACTORS), rel_tol=1e-12)
 
 
 @PROPERTY
 @given(scenarios())
 def test_floors_of_eta_h_and_eta_replicas(s: dict[str, Any]) -> None:
-    r = dtsim.simulate(s)
+    r = _run(s)
     assert r.eta_h >= 0.4 and r.eta_replicas >= 0.85
 
 
 @PROPERTY
 @given(scenarios())
 def test_c_quality_le_c_local_le_c_actual(s: dict[str, Any]) -> None:
-    r = dtsim.simulate(s)
+    r = _run(s)
     assert 0 < r.c_quality <= r.c_local <= r.c_actual
     assert 0 < r.eta_chinchilla <= 1
 
@@ -74,7 +88,7 @@ def test_c_quality_le_c_local_le_c_actual(s: dict[str, Any]) -> None:
 def test_more_bandwidth_never_lowers_c_local(s: dict[str, Any], factor: float) -> None:
     s = _budget(s)
     bw = s["network"]["wan"]["bandwidth_mbps"]
-    slow, fast = dtsim.simulate_many([s, _with(s, network__wan__bandwidth_mbps=bw * factor)])
+    slow, fast = _run_many([s, _with(s, network__wan__bandwidth_mbps=bw * factor)])
     assert fast.c_local >= slow.c_local * (1 - 1e-12)
 
 
@@ -83,7 +97,7 @@ def test_more_bandwidth_never_lowers_c_local(s: dict[str, Any], factor: float) -
 def test_more_bandwidth_never_raises_h(s: dict[str, Any], factor: float) -> None:
     s = _with(s, training__inner_steps="auto")
     bw = s["network"]["wan"]["bandwidth_mbps"]
-    slow, fast = dtsim.simulate_many([s, _with(s, network__wan__bandwidth_mbps=bw * factor)])
+    slow, fast = _run_many([s, _with(s, network__wan__bandwidth_mbps=bw * factor)])
     assert fast.inner_steps <= slow.inner_steps
 
 
@@ -91,7 +105,7 @@ def test_more_bandwidth_never_raises_h(s: dict[str, Any], factor: float) -> None
 @given(scenarios(), st.floats(1.01, 10.0))
 def test_longer_budget_never_lowers_c_local(s: dict[str, Any], factor: float) -> None:
     s = _budget(s)
-    short, long = dtsim.simulate_many([s, _with(s, training__days=s["training"]["days"] * factor)])
+    short, long = _run_many([s, _with(s, training__days=s["training"]["days"] * factor)])
     assert long.c_local >= short.c_local
     assert math.isclose(long.c_local, short.c_local * factor, rel_tol=1e-9)  # linear in T
 
@@ -103,7 +117,7 @@ def test_more_latency_never_raises_c_local(s: dict[str, Any], extra_ms: float) -
     assume(s["strategy"] != "moe-ep")
     s = _budget(s)
     lat = s["network"]["wan"]["latency_ms"]
-    near, far = dtsim.simulate_many([s, _with(s, network__wan__latency_ms=lat + extra_ms)])
+    near, far = _run_many([s, _with(s, network__wan__latency_ms=lat + extra_ms)])
     assert far.c_local <= near.c_local * (1 + 1e-12)
 
 
@@ -111,7 +125,7 @@ def test_more_latency_never_raises_c_local(s: dict[str, Any], extra_ms: float) -
 @given(scenarios(), st.floats(1.01, 50.0))
 def test_more_compression_never_lengthens_sync(s: dict[str, Any], factor: float) -> None:
     ratio = s["compression"]["pseudo_gradient"]
-    low, high = dtsim.simulate_many([s, _with(s, compression__pseudo_gradient=ratio * factor)])
+    low, high = _run_many([s, _with(s, compression__pseudo_gradient=ratio * factor)])
     assert high.sync_s <= low.sync_s
 
 
@@ -126,12 +140,12 @@ def test_eta_chinchilla_is_one_at_the_optimal_allocation(params: float) -> None:
 @given(scenarios())
 def test_budget_and_time_to_train_agree(s: dict[str, Any]) -> None:
     s = _with(_budget(s), training__inner_steps="auto")
-    budget = dtsim.simulate(s)
+    budget = _run(s)
     assume(budget.bottleneck == "compute" and budget.nodes > 1)
     training = copy.deepcopy(s)
     training["training"].pop("days")
     training["training"]["tokens"] = budget.tokens
-    ttt = dtsim.simulate(training)
+    ttt = _run(training)
     assert math.isclose(ttt.wall_clock_days, budget.wall_clock_days, rel_tol=1e-9)
     assert math.isclose(ttt.c_actual, budget.c_actual, rel_tol=1e-9)
 
@@ -139,7 +153,7 @@ def test_budget_and_time_to_train_agree(s: dict[str, Any]) -> None:
 @PROPERTY
 @given(scenarios())
 def test_accounting_identities(s: dict[str, Any]) -> None:
-    r = dtsim.simulate(s)
+    r = _run(s)
     assert math.isclose(r.c_actual, 6 * r.active_params * r.tokens, rel_tol=1e-12)
     assert math.isclose(r.overtraining_ratio, r.tokens / (25.6 * r.active_params), rel_tol=1e-12)
     assert math.isclose(r.strict_threshold_multiple, r.c_local / 1e24, rel_tol=1e-12)
@@ -150,7 +164,7 @@ def test_accounting_identities(s: dict[str, Any]) -> None:
 @given(scenarios())
 def test_compute_never_exceeds_peak_times_budget(s: dict[str, Any]) -> None:
     s = _budget(s)
-    r = dtsim.simulate(s)
+    r = _run(s)
     peak = r.nodes * r.node_pflops * 1e15 * s["training"]["mfu"] * s["training"]["days"] * 86_400
     assert r.c_actual <= peak * (1 + 1e-12)
 
@@ -162,7 +176,7 @@ def test_quality_scenarios_are_ordered(s: dict[str, Any]) -> None:
         _with(s, compression__quality=q, compression__activation_quality=q)
         for q in ("lossless", "optimistic", "expected", "conservative")
     ]
-    lossless, optimistic, expected, conservative = dtsim.simulate_many(variants)
+    lossless, optimistic, expected, conservative = _run_many(variants)
     assert lossless.c_local >= optimistic.c_local >= expected.c_local >= conservative.c_local
     assert lossless.eta_compression == 1.0 and lossless.eta_activation == 1.0
 
@@ -170,14 +184,14 @@ def test_quality_scenarios_are_ordered(s: dict[str, Any]) -> None:
 @PROPERTY
 @given(scenarios())
 def test_memory_fits_the_node(s: dict[str, Any]) -> None:
-    r = dtsim.simulate(s)
+    r = _run(s)
     assert r.fits_in_memory and r.memory_per_node_gb <= r.node_memory_gb * (1 + 1e-9)
 
 
 @PROPERTY
 @given(scenarios("pp-diloco"))
 def test_pipeline_structure(s: dict[str, Any]) -> None:
-    r = dtsim.simulate(s)
+    r = _run(s)
     assert r.pp_stages >= 2 and r.groups >= 2 and r.groups * r.pp_stages <= r.nodes
     assert 0 < r.bubble_fraction < 1
     assert r.memory_per_node_gb * r.pp_stages >= r.params * 14 / 1e9 * (1 - 1e-9)
@@ -189,14 +203,14 @@ def test_straggler_factor_at_least_one_and_growing(s: dict[str, Any]) -> None:
     # Hierarchical reports f of its WAN tier (G groups), or f(N) once it falls back to flat.
     assume(s["strategy"] != "hierarchical")
     s = _with(s, network__straggler="log2")
-    small, large = dtsim.simulate_many([s, _with(s, nodes=s["nodes"] * 2)])
+    small, large = _run_many([s, _with(s, nodes=s["nodes"] * 2)])
     assert small.straggler_factor >= 1 and large.straggler_factor >= small.straggler_factor
 
 
 @PROPERTY
 @given(scenarios())
 def test_results_are_finite(s: dict[str, Any]) -> None:
-    for key, value in dtsim.simulate(s).to_dict().items():
+    for key, value in _run(s).to_dict().items():
         if isinstance(value, float):
             assert math.isfinite(value), key
 
@@ -204,14 +218,14 @@ def test_results_are_finite(s: dict[str, Any]) -> None:
 @PROPERTY
 @given(scenarios("diloco"))
 def test_single_node_has_no_synchronisation(s: dict[str, Any]) -> None:
-    r = dtsim.simulate(_with(s, nodes=1))
+    r = _run(_with(s, nodes=1))
     assert (r.inner_steps, r.sync_s, r.eta, r.eta_chinchilla) == (1, 0.0, 1.0, 1.0)
 
 
 @PROPERTY
 @given(scenarios("hierarchical"))
 def test_hierarchical_effective_h_is_inner_times_sqrt_regional(s: dict[str, Any]) -> None:
-    r = dtsim.simulate(s)
+    r = _run(s)
     if r.inner_steps_regional is None:
         assert r.groups == r.nodes  # fewer than two groups: flat DiLoCo
     else:
@@ -265,6 +279,6 @@ def test_moe_latency_erratum_p1() -> None:
         "network": {"wan": {"bandwidth_mbps": 20, "latency_ms": 45.6}},
         "compression": {"pseudo_gradient": 943.875},
     }
-    near, far = dtsim.simulate_many([s, _with(s, network__wan__latency_ms=45.7)])
+    near, far = _run_many([s, _with(s, network__wan__latency_ms=45.7)])
     assert far.c_local > near.c_local
     assert (near.inner_steps, far.inner_steps) == (32, 31) and far.ep_overhead > near.ep_overhead

@@ -1,87 +1,155 @@
-"""Compile scenarios into the core's input arrays, in SI units.
+"""Compile normalised columns (user units, every field filled) into the core's input arrays:
+SI units, catalogue look-ups resolved, variant choices as small integer codes.
 
-A batch is first a table of *columns* keyed by the scenario's dotted field paths, in user
-units (``network.wan.bandwidth_mbps`` …; absent optional numbers are NaN, text fields are
-object arrays). ``compile_inputs`` turns such a table into ``Inputs``: NumPy arrays in bit/s,
-s, bytes, FLOP/s, with catalogue look-ups, defaults that depend on other fields (the largest
-model that fits a node) and compression qualities resolved. ``simulate_many`` builds the table
-from validated scenarios, ``sweep`` from one scenario and its axes; both then share this code.
+This is the one place user units are converted (``dtsim.units``); the strategies and the physics
+see only ``Inputs``.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from dtsim.errors import InfeasibleError, ScenarioError
-from dtsim.physics.efficiency import activation_quality_table, compression_quality, pseudo_gradient_quality_table
-from dtsim.physics.hardware import PRECISIONS, gpu_catalogue, h100_equivalents, max_gpus_under_threshold
-from dtsim.physics.memory import max_dense_params
-from dtsim.scenario import Scenario
-from dtsim.units import CCC_THRESHOLD_H100_EQ, DAY_S, DEFAULT_BUDGET_DAYS, GB, MBPS, MS, PFLOPS, TFLOPS, YEAR_S
+from dtsim.errors import ScenarioError
+from dtsim.normalize import RELIABILITY_ON, gpu_column_values, groups
+from dtsim.physics.efficiency import (
+    REPLICA_PENALTIES,
+    activation_quality_table,
+    compression_quality,
+    pseudo_gradient_quality_table,
+)
+from dtsim.physics.hardware import (
+    effective_flop_per_s,
+    h100_equivalents,
+    node_cost_usd,
+    node_memory_gb,
+    node_peak_pflops,
+)
+from dtsim.physics.network import COLLECTIVES, STRAGGLERS
+from dtsim.physics.scaling_law import ScalingLaw
+from dtsim.units import DAY_S, GB, MBPS, MS, PFLOPS, TFLOPS
 
-__all__ = ["Inputs", "compile_inputs", "scenario_columns", "stack_columns"]
+__all__ = ["CODES", "Inputs", "compile_inputs"]
 
 Array = NDArray[np.float64]
+Codes = NDArray[np.int8]
 
-#: Smallest model the scaling laws are used for (the schema's lower bound on model.params).
-MIN_PARAMS = 1e6
-
-#: Leaf fields whose values are text (or tables) rather than numbers.
-TEXT_FIELDS = frozenset(
-    {
-        "name",
-        "strategy",
-        "hardware.preset",
-        "hardware.gpu",
-        "hardware.precision",
-        "training.inner_steps",
-        "network.straggler",
-        "compression.quality",
-        "compression.activation_quality",
-    }
-)
+#: Choice fields compiled to integer codes: path → the names, in code order.
+CODES: dict[str, tuple[str, ...]] = {
+    "strategy": ("diloco", "hierarchical", "pp-diloco", "moe-ep"),
+    "network.straggler": STRAGGLERS.names,
+    "network.collective": COLLECTIVES.names,
+    "efficiency.replica_penalty": REPLICA_PENALTIES.names,
+    "efficiency.replica_h_scaling": ("log", "none"),
+    "efficiency.replica_fold": ("eta", "chi"),
+    "efficiency.single_node_chinchilla": ("exempt", "computed"),
+    "hardware.cost_model": ("chips", "cottier"),
+    "reliability.mitigation": (
+        "none",
+        "synchronous",
+        "threshold",
+        "relay",
+        "async",
+        "backup_workers",
+        "checkpoint_elastic",
+    ),
+    "reliability.checkpoint.mode": ("sync", "async", "gpu_memory"),
+    "reliability.model": ("reference", "corrected"),
+}
 
 
 @dataclass(frozen=True)
 class Inputs:
-    """One batch of scenarios as arrays of equal length, in SI units. Built by
-    ``compile_inputs``; read by the strategies."""
+    """One batch of scenarios as arrays of equal length n (constant ones as zero-copy
+    broadcast views), in SI units. Built by ``compile_inputs``; read by the strategies and the
+    physics."""
 
+    # Node
     nodes: Array
     gpus_per_node: Array  # NaN for a custom node without a GPU count
     node_pflops: Array  # peak at the training precision
     node_peak_flop_per_s: Array
     node_memory_bytes: Array
-    node_cost_usd: Array  # NaN when unknown
+    node_cost_usd: Array  # chips or Cottier cost of one node; NaN when unknown
     h100_equivalents_per_node: Array
     bytes_per_param: Array  # beta
     pseudo_gradient_bits: Array
     activation_bytes: Array
+    # Model
     params: Array  # dense params, or MoE total params
     active_params: Array  # = params for dense models
     moe_layers: Array
+    all_to_all_per_layer: Array
+    # Training
     budget_s: Array  # NaN in time-to-train mode
     tokens_target: Array  # NaN in budget mode
     mfu: Array
     batch_tokens: Array
     inner_steps: Array  # NaN = automatic
-    wan_bandwidth_bit_per_s: Array
+    streaming: NDArray[np.bool_]
+    flop_per_param_token: Array
+    # Network
+    wan_upload_bit_per_s: Array
+    wan_download_bit_per_s: Array
     wan_latency_s: Array
     regional_bandwidth_bit_per_s: Array
     regional_latency_s: Array
     nodes_per_group: Array
-    straggler: NDArray[np.bool_]
+    straggler: Codes
+    straggler_per_doubling: Array
+    collective: Codes
+    # Compression
     pseudo_gradient_ratio: Array
     activation_ratio: Array
     pseudo_gradient_quality: Array  # q_pg at the ratio
     activation_quality: Array  # q_act per boundary at the ratio
+    # Pipeline
     micro_batches: Array
+    hidden_coefficient: Array
+    hidden_exponent: Array
+    # Efficiency
+    replica_penalty: Codes
+    replica_h_scaling: NDArray[np.bool_]
+    replica_fold_chi: NDArray[np.bool_]
+    single_node_chinchilla_computed: NDArray[np.bool_]
+    sync_penalty_base: Array
+    sync_penalty_size_scale: Array
+    sync_penalty_floor: Array
+    replica_slope: Array
+    replica_cap_b: Array
+    replica_min_b: Array
+    replica_floor: Array
+    replica_loss_coefficient: Array
+    replica_loss_exponent: Array
+    replica_loss_reference_h: Array
+    hierarchical_h_exponent: Array
+    # Scaling law
+    loss_e: Array
+    loss_a: Array
+    loss_alpha: Array
+    loss_b: Array
+    loss_beta: Array
+    tokens_per_param: Array
+    # Reporting
+    strict_threshold_flop: Array
+    registration_threshold_h100_eq: Array
+    # Reliability
+    reliability: NDArray[np.bool_]
+    mitigation: Codes
+    failure_rate_per_gpu_hour: Array
+    recovery_s: Array
+    checkpoint_mode: Codes
+    checkpoint_bandwidth_bytes_per_s: Array
+    checkpoint_write_s: Array  # NaN = from the state and the bandwidth
+    checkpoint_peer_replicas: Array
+    fail_slow_fraction: Array
+    fail_slow_severity: Array
+    backup_fraction: Array
+    reliability_corrected: NDArray[np.bool_]
 
     def __len__(self) -> int:
         return int(self.nodes.shape[0])
@@ -97,216 +165,187 @@ class Inputs:
 
     @property
     def node_flop_per_s(self) -> Array:
-        """F = node peak × MFU (spec §2.1)."""
-        return self.node_peak_flop_per_s * self.mfu
+        """F = node peak × MFU (model.md §2.1)."""
+        return effective_flop_per_s(self.node_peak_flop_per_s, self.mfu)
+
+    @property
+    def scaling_law(self) -> ScalingLaw:
+        """The Chinchilla coefficients of each point."""
+        return ScalingLaw(
+            E=self.loss_e,
+            A=self.loss_a,
+            alpha=self.loss_alpha,
+            B=self.loss_b,
+            beta=self.loss_beta,
+            tokens_per_param=self.tokens_per_param,
+            flop_per_param_token=self.flop_per_param_token,
+        )
 
 
-def _leaves(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping) and path not in TEXT_FIELDS:
-            out.update(_leaves(value, path + "."))
-        else:
-            out[path] = value
+def _codes(path: str, column: np.ndarray) -> Codes:
+    names = CODES[path]
+    if len(column) == 1:
+        return np.array([names.index(column[0])], dtype=np.int8)
+    lookup = {name: i for i, name in enumerate(names)}
+    out = np.empty(len(column), dtype=np.int8)
+    for value, mask in groups(column):
+        out[mask] = lookup[value]
     return out
 
 
-def scenario_columns(scenario: Scenario) -> dict[str, Any]:
-    """The scenario's leaf fields by dotted path (defaults filled in, None where unset)."""
-    return _leaves(scenario.model_dump())
+def _flag(column: np.ndarray, value: str) -> NDArray[np.bool_]:
+    return np.asarray(column == value, dtype=bool)
 
 
-def stack_columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
-    """Stack per-scenario leaf dicts into column arrays (NaN for absent numbers)."""
-    columns: dict[str, np.ndarray] = {}
-    for path in rows[0]:
-        values = [row[path] for row in rows]
-        if path in TEXT_FIELDS:
-            arr = np.empty(len(values), dtype=object)
-            arr[:] = values
-            columns[path] = arr
-        else:
-            columns[path] = np.array([np.nan if v is None else v for v in values], dtype=float)
-    return columns
+def compile_inputs(c: Mapping[str, np.ndarray]) -> Inputs:
+    """Resolve normalised columns (user units) into ``Inputs`` (SI units), vectorised.
 
-
-def _text_key(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-
-
-def _by_text(values: np.ndarray) -> list[tuple[Any, NDArray[np.bool_]]]:
-    """Group an object column by value: [(value, mask)], stable."""
-    if len(values) == 0:
-        return []
-    first = values[0]
-    same = values == first
-    if isinstance(same, np.ndarray) and same.all():
-        return [(first, same)]
-    keys = np.array([_text_key(v) for v in values], dtype=object)
-    groups = []
-    for key in dict.fromkeys(keys.tolist()):
-        mask = keys == key
-        groups.append((values[int(np.argmax(mask))], mask))
-    return groups
-
-
-def _fail(path: str, columns: Mapping[str, np.ndarray], where: NDArray[np.bool_], allowed: str) -> None:
-    i = int(np.argmax(where))
-    value = columns[path][i]
-    batch = f" (scenario {i} of the batch)" if len(where) > 1 else ""
-    raise ScenarioError(path, value.item() if hasattr(value, "item") else value, allowed + batch)
-
-
-def _broadcast_text(*columns: np.ndarray) -> list[np.ndarray]:
-    """Text columns of length 1 or n, brought to a common length (views, no copies)."""
-    length = max(len(col) for col in columns)
-    return [np.broadcast_to(col, (length,)) for col in columns]
-
-
-def compile_inputs(columns: Mapping[str, np.ndarray]) -> Inputs:
-    """Resolve a column table (user units) into ``Inputs`` (SI units), vectorised.
-
-    A column has the batch length n, or length 1 when it is the same for every scenario (a
-    sweep's fixed fields): text fields are then resolved once and broadcast.
+    Columns have the batch length n or length 1 (the same for every point, resolved once and
+    broadcast). Catalogue look-ups: the GPU's TFLOPS at the precision, memory and price.
     """
-    c = columns
     n = max(len(col) for col in c.values())
-
-    # Hardware: catalogue GPU × count, or a custom node; explicit node_* fields override.
-    gpu_column, precision = _broadcast_text(c["hardware.gpu"], c["hardware.precision"])
-    m = len(gpu_column)
-    gpu_tflops = np.full(m, np.nan)
-    gpu_fp16_tflops = np.full(m, np.nan)
-    gpu_memory_gb = np.full(m, np.nan)
-    gpu_cost = np.full(m, np.nan)
-    custom_pflops = np.broadcast_to(np.isnan(c["hardware.node_pflops"]), (max(m, len(c["hardware.node_pflops"])),))
-    for gpu, mask in _by_text(gpu_column):
-        if gpu is None:
-            continue
-        spec = gpu_catalogue().get(gpu)
-        if spec is None:
-            _fail(
-                "hardware.gpu",
-                {"hardware.gpu": gpu_column},
-                mask,
-                f"unknown GPU; allowed: {', '.join(gpu_catalogue())}",
-            )
-            raise AssertionError  # unreachable: _fail raises
-        gpu_fp16_tflops[mask] = spec.fp16_tflops
-        gpu_memory_gb[mask] = spec.memory_gb
-        gpu_cost[mask] = np.nan if spec.cost_usd is None else spec.cost_usd
-        for prec, pmask in _by_text(precision):
-            tflops = spec.tflops(prec)
-            both = mask & pmask
-            if tflops is None:
-                no_override = np.broadcast_to(both, custom_pflops.shape) & custom_pflops
-                if no_override.any():
-                    _fail(
-                        "hardware.precision",
-                        {"hardware.precision": np.broadcast_to(precision, no_override.shape)},
-                        no_override,
-                        f"{gpu} has no {prec} support; allowed: fp16",
-                    )
-                continue
-            gpu_tflops[both] = tflops
-    has_gpu = ~np.isnan(gpu_fp16_tflops)
+    gpu, precision = c["hardware.gpu"], c["hardware.precision"]
+    has_gpu = np.asarray(gpu != None, dtype=bool)  # noqa: E711 - elementwise on an object array
+    fp16 = gpu_column_values(gpu, "fp16_tflops")
+    fp8 = gpu_column_values(gpu, "fp8_tflops")
+    is_fp8 = _flag(precision, "fp8")
+    tflops = np.where(is_fp8, fp8, fp16)
+    custom_pflops = c["hardware.node_pflops"]
+    unsupported = np.broadcast_to(has_gpu & is_fp8 & np.isnan(fp8) & np.isnan(custom_pflops), (n,))
+    if unsupported.any():
+        i = int(np.argmax(unsupported))
+        name = np.broadcast_to(gpu, (n,))[i]
+        where = f" (point {i})" if n > 1 else ""
+        raise ScenarioError("hardware.precision", "fp8", f"{name} has no fp8 support; allowed: fp16{where}")
     gpus = c["hardware.gpus_per_node"]
-    rule_max = max_gpus_under_threshold(gpu_fp16_tflops, CCC_THRESHOLD_H100_EQ)
-    gpus = np.where(np.isnan(gpus) & has_gpu, rule_max, gpus)
-    pflops = np.where(
-        np.isnan(c["hardware.node_pflops"]), gpus * gpu_tflops * TFLOPS / PFLOPS, c["hardware.node_pflops"]
+    pflops = np.where(np.isnan(custom_pflops), node_peak_pflops(gpus, tflops), custom_pflops)
+    memory_gb = np.where(
+        np.isnan(c["hardware.node_memory_gb"]),
+        node_memory_gb(gpus, gpu_column_values(gpu, "memory_gb")),
+        c["hardware.node_memory_gb"],
     )
-    memory_gb = np.where(np.isnan(c["hardware.node_memory_gb"]), gpus * gpu_memory_gb, c["hardware.node_memory_gb"])
-    cost = np.where(np.isnan(c["hardware.node_cost_usd"]), gpus * gpu_cost, c["hardware.node_cost_usd"])
-    is_fp8 = np.asarray(precision == "fp8", dtype=bool)
-    custom_h100 = h100_equivalents(pflops * PFLOPS / TFLOPS / np.where(is_fp8, 2.0, 1.0))
-    h100 = np.where(has_gpu, h100_equivalents(gpus * gpu_fp16_tflops), custom_h100)
+    price = np.full(len(gpu), np.nan)
+    for table, mask in groups(c["hardware.prices"]):
+        by_gpu = gpu_column_values(gpu, "cost_2026_usd" if table == "2026" else "cost_usd")
+        price = np.where(np.broadcast_to(mask, np.broadcast(price, mask).shape), by_gpu, price)
+    price = np.where(np.isnan(c["hardware.gpu_price_usd"]), price, c["hardware.gpu_price_usd"])
+    # A custom node's declared cost counts as its chips: one GPU at that price.
+    custom_cost = ~np.isnan(c["hardware.node_cost_usd"])
+    node_cost = node_cost_usd(
+        np.where(custom_cost, 1.0, gpus),
+        np.where(custom_cost, c["hardware.node_cost_usd"], price),
+        _flag(c["hardware.cost_model"], "cottier"),
+        c["hardware.chip_to_server"],
+        c["hardware.server_to_cluster"],
+    )
+    unit = c["reporting.h100_equivalent_tflops"]
+    custom_h100 = h100_equivalents(pflops * PFLOPS / TFLOPS / np.where(is_fp8, 2.0, 1.0), unit)
+    h100 = np.where(has_gpu, h100_equivalents(gpus * fp16, unit), custom_h100)
     h100 = np.where(np.isnan(c["hardware.node_h100_equivalents"]), h100, c["hardware.node_h100_equivalents"])
 
-    beta = np.where(is_fp8, PRECISIONS["fp8"].training_state_bytes, PRECISIONS["fp16"].training_state_bytes)
-    pg_bits = np.where(is_fp8, PRECISIONS["fp8"].pseudo_gradient_bits, PRECISIONS["fp16"].pseudo_gradient_bits)
-    act_bytes = np.where(is_fp8, PRECISIONS["fp8"].activation_bytes, PRECISIONS["fp16"].activation_bytes)
-    memory_bytes = memory_gb * GB
-
-    # Model: omitted dense params → the largest model whose training state fits one node.
-    is_moe = np.asarray(c["strategy"] == "moe-ep", dtype=bool)
+    is_moe = _flag(c["strategy"], "moe-ep")
     params = np.where(is_moe, c["model.total_params"], c["model.params"])
-    params = np.where(np.isnan(params), max_dense_params(memory_bytes, beta), params)
+    params = np.where(np.isnan(params), memory_gb * GB / c["hardware.bytes_per_param"], params)
     active = np.where(is_moe, c["model.active_params"], params)
-    too_small = np.broadcast_to(params < MIN_PARAMS, (n,))
-    if too_small.any():
-        i = int(np.argmax(too_small))
-        raise InfeasibleError(
-            "hardware.node_memory_gb",
-            f"the largest model that fits the node has "
-            f"{np.broadcast_to(params, (n,))[i]:.3g} parameters (fewer than {MIN_PARAMS:.0e})",
-            "give the node more memory, or set model.params",
-        )
 
-    # Training: budget or token target.
-    tokens = c["training.tokens"]
-    budget_days = np.where(np.isnan(c["training.years"]), c["training.days"], c["training.years"] * YEAR_S / DAY_S)
-    budget_days = np.where(np.isnan(budget_days), DEFAULT_BUDGET_DAYS, budget_days)
-    budget_s = np.where(np.isnan(tokens), budget_days * DAY_S, np.nan)
-    inner_column = c["training.inner_steps"]
-    automatic = np.asarray(inner_column == "auto", dtype=bool)
-    inner = np.full(len(inner_column), np.nan)
-    inner[~automatic] = inner_column[~automatic].astype(float)
-
-    # Compression quality: q_pg from `quality`; q_act from `activation_quality`, else the named
-    # scenario of `quality` (expected when `quality` is a custom table). Spec §1.7, interface.md.
-    pg_ratio = c["compression.pseudo_gradient"].astype(float)
-    act_ratio = c["compression.activations"].astype(float)
-    quality, act_quality = _broadcast_text(c["compression.quality"], c["compression.activation_quality"])
-    q_pg = _quality(pg_ratio, quality, pseudo_gradient_quality_table)
-    act_names = np.empty(len(quality), dtype=object)
-    act_names[:] = [
-        a if a is not None else (q if isinstance(q, str) else "expected")
-        for a, q in zip(act_quality, quality, strict=True)
-    ]
-    q_act = _quality(act_ratio, act_names, activation_quality_table)
-
-    fields = dict(
-        nodes=c["nodes"].astype(float),
+    quality, act_quality = c["compression.quality"], c["compression.activation_quality"]
+    q_pg = _quality(c["compression.pseudo_gradient"], quality, c["compression.table"], pseudo_gradient_quality_table)
+    q_act = _quality(
+        c["compression.activations"], act_quality, c["compression.activation_table"], activation_quality_table
+    )
+    rel = c[RELIABILITY_ON]
+    values: dict[str, Any] = dict(
+        nodes=c["nodes"],
         gpus_per_node=gpus,
         node_pflops=pflops,
         node_peak_flop_per_s=pflops * PFLOPS,
-        node_memory_bytes=memory_bytes,
-        node_cost_usd=cost,
+        node_memory_bytes=memory_gb * GB,
+        node_cost_usd=node_cost,
         h100_equivalents_per_node=h100,
-        bytes_per_param=beta,
-        pseudo_gradient_bits=pg_bits,
-        activation_bytes=act_bytes,
+        bytes_per_param=c["hardware.bytes_per_param"],
+        pseudo_gradient_bits=c["compression.pseudo_gradient_bits"],
+        activation_bytes=c["pipeline.activation_bytes"],
         params=params,
         active_params=active,
-        moe_layers=c["model.moe_layers"].astype(float),
-        budget_s=budget_s,
-        tokens_target=tokens.astype(float),
-        mfu=c["training.mfu"].astype(float),
-        batch_tokens=c["training.local_batch_tokens"].astype(float),
-        inner_steps=inner,
-        wan_bandwidth_bit_per_s=c["network.wan.bandwidth_mbps"] * MBPS,
+        moe_layers=c["model.moe_layers"],
+        all_to_all_per_layer=c["model.all_to_all_per_layer"],
+        budget_s=c["training.days"] * DAY_S,
+        tokens_target=c["training.tokens"],
+        mfu=c["training.mfu"],
+        batch_tokens=c["training.local_batch_tokens"],
+        inner_steps=c["training.inner_steps"],
+        streaming=np.asarray(c["training.streaming"] != 0.0, dtype=bool),
+        flop_per_param_token=c["training.flop_per_param_token"],
+        wan_upload_bit_per_s=c["network.wan.upload_mbps"] * MBPS,
+        wan_download_bit_per_s=c["network.wan.download_mbps"] * MBPS,
         wan_latency_s=c["network.wan.latency_ms"] * MS,
         regional_bandwidth_bit_per_s=c["network.regional.bandwidth_mbps"] * MBPS,
         regional_latency_s=c["network.regional.latency_ms"] * MS,
-        nodes_per_group=c["network.nodes_per_group"].astype(float),
-        straggler=np.asarray(c["network.straggler"] == "log2", dtype=bool),
-        pseudo_gradient_ratio=pg_ratio.astype(float),
-        activation_ratio=act_ratio.astype(float),
+        nodes_per_group=c["network.nodes_per_group"],
+        straggler=_codes("network.straggler", c["network.straggler"]),
+        straggler_per_doubling=c["network.straggler_per_doubling"],
+        collective=_codes("network.collective", c["network.collective"]),
+        pseudo_gradient_ratio=c["compression.pseudo_gradient"],
+        activation_ratio=c["compression.activations"],
         pseudo_gradient_quality=q_pg,
         activation_quality=q_act,
-        micro_batches=c["pipeline.micro_batches"].astype(float),
+        micro_batches=c["pipeline.micro_batches"],
+        hidden_coefficient=c["pipeline.hidden_size.coefficient"],
+        hidden_exponent=c["pipeline.hidden_size.exponent"],
+        replica_penalty=_codes("efficiency.replica_penalty", c["efficiency.replica_penalty"]),
+        replica_h_scaling=_flag(c["efficiency.replica_h_scaling"], "log"),
+        replica_fold_chi=_flag(c["efficiency.replica_fold"], "chi"),
+        single_node_chinchilla_computed=_flag(c["efficiency.single_node_chinchilla"], "computed"),
+        sync_penalty_base=c["efficiency.sync_penalty.base"],
+        sync_penalty_size_scale=c["efficiency.sync_penalty.size_scale"],
+        sync_penalty_floor=c["efficiency.sync_penalty.floor"],
+        replica_slope=c["efficiency.replica.slope"],
+        replica_cap_b=c["efficiency.replica.cap_b"],
+        replica_min_b=c["efficiency.replica.min_b"],
+        replica_floor=c["efficiency.replica.floor"],
+        replica_loss_coefficient=c["efficiency.replica_loss.coefficient"],
+        replica_loss_exponent=c["efficiency.replica_loss.exponent"],
+        replica_loss_reference_h=c["efficiency.replica_loss.reference_h"],
+        hierarchical_h_exponent=c["efficiency.hierarchical_h_exponent"],
+        loss_e=c["scaling_law.E"],
+        loss_a=c["scaling_law.A"],
+        loss_alpha=c["scaling_law.alpha"],
+        loss_b=c["scaling_law.B"],
+        loss_beta=c["scaling_law.beta"],
+        tokens_per_param=c["scaling_law.tokens_per_param"],
+        strict_threshold_flop=c["reporting.strict_threshold_flop"],
+        registration_threshold_h100_eq=c["reporting.registration_threshold_h100_eq"],
+        reliability=np.asarray(rel, dtype=bool),
+        mitigation=_codes("reliability.mitigation", c["reliability.mitigation"]),
+        failure_rate_per_gpu_hour=c["reliability.failure_rate_per_gpu_hour"],
+        recovery_s=c["reliability.recovery_s"],
+        checkpoint_mode=_codes("reliability.checkpoint.mode", c["reliability.checkpoint.mode"]),
+        checkpoint_bandwidth_bytes_per_s=c["reliability.checkpoint.bandwidth_gb_per_s"] * GB,
+        checkpoint_write_s=c["reliability.checkpoint.write_s"],
+        checkpoint_peer_replicas=c["reliability.checkpoint.peer_replicas"],
+        fail_slow_fraction=c["reliability.fail_slow.fraction"],
+        fail_slow_severity=c["reliability.fail_slow.severity"],
+        backup_fraction=c["reliability.backup_fraction"],
+        reliability_corrected=_flag(c["reliability.model"], "corrected"),
     )
-    return Inputs(**{name: np.broadcast_to(value, (n,)) for name, value in fields.items()})
+    return Inputs(**{name: np.broadcast_to(np.asarray(value), (n,)) for name, value in values.items()})
 
 
-def _quality(ratio: np.ndarray, scenarios: np.ndarray, table_of: Any) -> np.ndarray:
-    """Quality factor of each ratio under each row's quality scenario (grouped by scenario)."""
-    if len(scenarios) == 1:
-        return compression_quality(ratio, table_of(scenarios[0]))
-    ratio, scenarios = np.broadcast_arrays(ratio, scenarios)
-    out = np.ones(len(ratio))
-    for scenario, mask in _by_text(scenarios):
-        out[mask] = compression_quality(ratio[mask], table_of(scenario))
+def _quality(ratio: np.ndarray, scenarios: np.ndarray, tables: np.ndarray, table_of: Any) -> Array:
+    """Quality factor of each ratio under each point's quality scenario and table variant."""
+    if len(scenarios) == 1 and len(tables) == 1:
+        return compression_quality(ratio, table_of(scenarios[0], tables[0]))
+    n = max(len(ratio), len(scenarios), len(tables))
+    ratio = np.broadcast_to(ratio, (n,))
+    scenarios = np.broadcast_to(scenarios, (n,))
+    tables = np.broadcast_to(tables, (n,))
+    keys = np.empty(n, dtype=object)
+    keys[:] = [
+        (tuple(sorted(s.items())) if isinstance(s, dict) else s, t)
+        for s, t in zip(scenarios.tolist(), tables.tolist(), strict=True)
+    ]
+    out = np.ones(n)
+    for _, mask in groups(keys):
+        first = int(np.argmax(mask))
+        out[mask] = compression_quality(ratio[mask], table_of(scenarios[first], tables[first]))
     return out

@@ -1,5 +1,5 @@
 """Results: ``Result`` for one scenario (its fields are exactly the contract's result keys)
-and ``Batch`` for many (a dict of NumPy columns)."""
+and ``Batch`` for many (a dict of NumPy columns, with ``feasible`` and ``infeasible_reason``)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,12 @@ __all__ = ["RESULT_KEYS", "Batch", "Result"]
 
 @dataclasses.dataclass(frozen=True)
 class Result:
-    """The outcome of one simulated training run (interface.md, "Result keys").
+    """The outcome of one simulated training run (interface.md "Result keys"; variants.md §16;
+    reliability.md §9).
 
-    ``None`` marks a key that does not apply to the strategy. Floats are full precision;
-    ``eta = eta_h · eta_compression · eta_replicas · eta_activation`` and
-    ``c_local = c_actual · eta``, ``c_quality = c_local · eta_chinchilla``.
+    ``None`` marks a key that does not apply. Floats are full precision;
+    ``eta = eta_h · eta_compression · eta_replicas · eta_activation`` (× ``eta_mitigation`` with
+    the reliability layer), ``c_local = c_actual · eta``, ``c_quality = c_local · eta_chinchilla``.
     """
 
     name: str | None
@@ -29,6 +30,7 @@ class Result:
     gpus: int | None
     cost_usd: float | None
     h100_equivalents_per_node: float
+    registered: bool
     node_pflops: float
     node_memory_gb: float
     params: float
@@ -59,10 +61,27 @@ class Result:
     ep_overhead: float | None
     memory_per_node_gb: float
     fits_in_memory: bool
+    replica_loss_multiplier: float
+    compute_utilization: float
+    bw_duty_cycle: float | None
+    comm_gb_per_sync: float | None
+    mitigation: str | None
+    goodput: float | None
+    time_inflation: float | None
+    eta_mitigation: float | None
+    cost_multiplier: float | None
+    cluster_mtbf_hours: float | None
+    cluster_failures_per_day: float | None
+    expected_failures: float | None
+    gpu_hours_lost: float | None
+    node_unavailability: float | None
+    checkpoint_interval_hours: float | None
+    checkpoint_cost_s: float | None
+    gpu_memory_checkpoint_feasible: bool | None
 
     def to_dict(self) -> dict[str, Any]:
         """A flat, JSON-serialisable dict of every result key."""
-        return dataclasses.asdict(self)
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
@@ -90,11 +109,23 @@ RESULT_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Result))
 
 #: Columns shown as integers (counts); ``inner_steps`` too, except for hierarchical runs.
 INTEGER_KEYS = frozenset({"nodes", "gpus", "pp_stages", "groups", "inner_steps_regional", "regional_syncs_per_global"})
+#: Boolean result keys (stored as bool arrays, or as float with NaN for null).
+BOOLEAN_KEYS = frozenset({"registered", "fits_in_memory", "gpu_memory_checkpoint_feasible"})
+#: Text result keys (object arrays).
+TEXT_KEYS = frozenset({"name", "strategy", "bottleneck", "mitigation", "infeasible_reason"})
+#: Keys that stay meaningful at an infeasible point: what was asked, and why it was refused.
+_ECHO_KEYS = frozenset({"name", "strategy", "feasible", "infeasible_reason"})
 
 
 def _plain(key: str, value: Any, strategy: str) -> Any:
     if isinstance(value, np.generic):
         value = value.item()
+    if value is None:
+        return None
+    if key in BOOLEAN_KEYS:
+        if isinstance(value, float):
+            return None if math.isnan(value) else bool(value)
+        return bool(value)
     if isinstance(value, float):
         if math.isnan(value):
             return None
@@ -109,8 +140,9 @@ _BOTTLENECKS = np.array(["compute", "communication"], dtype=object)
 
 class Batch:
     """Results of many scenarios as NumPy columns keyed by result key (plus the varied fields
-    of a sweep). ``len(batch)``, ``batch.to_dicts()``, ``batch.results()``,
-    ``batch.to_pandas()``. Null entries are NaN in the columns and None in dicts."""
+    of a sweep, ``feasible`` and ``infeasible_reason``). ``len(batch)``, ``batch.to_dicts()``,
+    ``batch.results()``, ``batch.to_pandas()``. Null entries are NaN in the columns and None in
+    dicts; every result of an infeasible point is null."""
 
     def __init__(self, columns: Mapping[str, np.ndarray], *, names: Sequence[str | None] | np.ndarray | None = None):
         columns = dict(columns)
@@ -122,43 +154,68 @@ class Batch:
         else:
             name_column = np.empty(n, dtype=object)
             name_column[:] = names if names is not None else None
+        if "feasible" not in columns:
+            columns["feasible"] = np.broadcast_to(np.True_, (n,))
+            columns["infeasible_reason"] = np.broadcast_to(np.array([None], dtype=object), (n,))
         self.columns: dict[str, np.ndarray] = {"name": name_column, **columns}
 
     def __len__(self) -> int:
         return len(self.columns["name"])
 
     def __repr__(self) -> str:
-        return f"Batch({len(self)} scenarios, {len(self.columns)} columns)"
+        infeasible = int((~np.asarray(self.columns["feasible"], dtype=bool)).sum())
+        extra = f", {infeasible} infeasible" if infeasible else ""
+        return f"Batch({len(self)} scenarios, {len(self.columns)} columns{extra})"
+
+    @property
+    def feasible(self) -> np.ndarray:
+        """True where the point could run (its results are numbers)."""
+        return np.asarray(self.columns["feasible"], dtype=bool)
 
     def _row(self, i: int) -> dict[str, Any]:
         strategy = str(self.columns["strategy"][i])
+        feasible = bool(self.columns["feasible"][i])
         row: dict[str, Any] = {}
         for key in RESULT_KEYS:
-            if key in ("name", "bottleneck"):
-                row[key] = None if self.columns[key][i] is None else str(self.columns[key][i])
-            elif key == "fits_in_memory":
-                row[key] = bool(self.columns[key][i])
+            value = self.columns[key][i]
+            if not feasible and key not in _ECHO_KEYS:
+                row[key] = None
+            elif key in TEXT_KEYS:
+                row[key] = None if value is None else str(value)
             else:
-                row[key] = _plain(key, self.columns[key][i], strategy)
+                row[key] = _plain(key, value, strategy)
         return row
 
     def results(self) -> list[Result]:
-        """One ``Result`` per scenario, in order."""
+        """One ``Result`` per scenario, in order (every point must be feasible)."""
+        if not self.feasible.all():
+            i = int(np.argmin(self.feasible))
+            from dtsim.errors import InfeasibleError
+
+            raise InfeasibleError("", f"point {i} is infeasible", str(self.columns["infeasible_reason"][i]))
         return [Result(**self._row(i)) for i in range(len(self))]
 
     def __iter__(self) -> Iterator[Result]:
         return iter(self.results())
 
     def row(self, i: int) -> dict[str, Any]:
-        """Scenario i as a flat dict: the result keys, then any varied fields."""
+        """Point i as a flat dict: the result keys, then ``feasible``, ``infeasible_reason`` and
+        any varied fields."""
         row = self._row(i)
+        strategy = row["strategy"] or ""
         for key in self.columns:
             if key not in RESULT_KEYS:
-                row[key] = _plain(key, self.columns[key][i], row["strategy"])
+                value = self.columns[key][i]
+                if key == "feasible":
+                    row[key] = bool(value)
+                elif key == "infeasible_reason":
+                    row[key] = None if value is None else str(value)
+                else:
+                    row[key] = _plain(key, value, strategy)
         return row
 
     def to_dicts(self) -> list[dict[str, Any]]:
-        """One flat dict per scenario (``row(i)`` for every i)."""
+        """One flat dict per point (``row(i)`` for every i)."""
         return [self.row(i) for i in range(len(self))]
 
     def to_pandas(self) -> Any:

@@ -12,9 +12,8 @@ from typing import Any
 import numpy as np
 
 from dtsim.analyses._args import positive, text_choice
-from dtsim.engine import sweep
+from dtsim.engine import compile_scenario, sweep
 from dtsim.errors import ScenarioError
-from dtsim.inputs import compile_inputs, scenario_columns, stack_columns
 from dtsim.physics.memory import fits_in_memory, max_dense_params, pipeline_stages, training_state_bytes
 from dtsim.physics.scaling_law import optimal_params
 from dtsim.scenario import Scenario, parse_scenario
@@ -54,7 +53,7 @@ def nodes_for_target(
     target = positive("target", target)
     metric = text_choice("metric", metric, METRICS)
     base = _base(scenario, nodes=1)
-    if base.strategy not in ("diloco", "hierarchical"):
+    if (base.strategy or "diloco") not in ("diloco", "hierarchical"):
         raise ScenarioError("scenario.strategy", base.strategy, "nodes_for_target supports diloco and hierarchical")
     for low, high in _SCAN_CHUNKS:
         high = min(high, max_nodes)
@@ -106,7 +105,7 @@ def model_size_sweep(
     base = _base(scenario)
     node_only = base.with_values(strategy="diloco").model_dump(exclude_none=True)
     node_only.get("model", {}).pop("params", None)
-    inp = compile_inputs(stack_columns([scenario_columns(parse_scenario(node_only))]))
+    inp = compile_scenario(node_only)
     p_max = float(max_dense_params(inp.node_memory_bytes, inp.bytes_per_param)[0])
     fractions = np.array([positive("dense_fractions", f) for f in dense_fractions], dtype=float)
     multiples = np.array([positive("pp_multiples", m) for m in pp_multiples], dtype=float)

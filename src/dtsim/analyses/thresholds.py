@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from dtsim.analyses._args import number, positive
+from dtsim.engine import compile_scenario
 from dtsim.errors import ScenarioError
-from dtsim.inputs import compile_inputs, scenario_columns, stack_columns
 from dtsim.physics.hardware import (
     PRECISIONS,
     gpu_catalogue,
@@ -67,10 +67,10 @@ def node_spec(hardware: Mapping[str, Any]) -> dict[str, Any]:
     dense model at the training precision), ``h100_equivalents``, ``node_cost_usd``
     (seed 002 §3 hardware table)."""
     scenario = parse_scenario({"nodes": 1, "hardware": dict(hardware)}, source="hardware")
-    inp = compile_inputs(stack_columns([scenario_columns(scenario)]))
+    inp = compile_scenario(scenario)
     gpus = inp.gpus_per_node[0]
     return {
-        "precision": scenario.hardware.precision,
+        "precision": "fp8" if inp.bytes_per_param[0] == 14.0 and inp.pseudo_gradient_bits[0] == 8.0 else "fp16",
         "gpus_per_node": None if np.isnan(gpus) else int(gpus),
         "node_pflops_fp16": float(inp.h100_equivalents_per_node[0] * H100_EQUIVALENT_TFLOPS * TFLOPS / PFLOPS),
         "node_pflops": float(inp.node_pflops[0]),

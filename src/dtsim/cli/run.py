@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -160,13 +161,16 @@ def explain(
         steps = explain_steps(scenarios[0])
     except DtsimError as exc:
         _fail(exc)
-    rows = [{"name": s.name, "formula": s.formula, "value": s.value, "unit": s.unit, "source": s.source} for s in steps]
+    rows = [s.to_dict() for s in steps]
     if format is not Format.table:
+        if format is Format.csv:
+            rows = [{**row, "symbols": json.dumps(row["symbols"])} for row in rows]
         _print_rows(rows, format)
         return
     table = Table(title=scenarios[0].name or str(file), header_style="bold")
-    for key in ("quantity", "formula", "value", "unit", "source"):
+    for key in ("quantity", "formula", "symbols", "value", "unit", "source"):
         table.add_column(key, justify="right" if key == "value" else "left")
     for row in rows:
-        table.add_row(row["name"], row["formula"], _show(row["value"]), row["unit"], row["source"])
+        symbols = ", ".join(f"{k} = {_show(v)}" for k, v in row["symbols"].items())
+        table.add_row(row["name"], row["formula"], symbols, _show(row["value"]), row["unit"], row["source"])
     Console().print(table)

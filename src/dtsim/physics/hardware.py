@@ -16,24 +16,30 @@ import numpy as np
 import yaml
 from numpy.typing import ArrayLike, NDArray
 
-from dtsim.units import H100_EQUIVALENT_TFLOPS
+from dtsim.units import H100_EQUIVALENT_TFLOPS, PFLOPS, TFLOPS
 
 __all__ = [
     "PRECISIONS",
     "GpuSpec",
     "LegitimateSystem",
     "Precision",
+    "effective_flop_per_s",
     "gpu_catalogue",
     "h100_equivalents",
+    "is_registered",
     "legitimate_systems",
     "max_gpus_under_threshold",
+    "node_cost_usd",
+    "node_memory_gb",
+    "node_peak_pflops",
     "node_presets",
+    "run_cost_usd",
 ]
 
 
 @dataclass(frozen=True)
 class Precision:
-    """Byte and bit widths that follow from the training precision (spec §1.4).
+    """Byte and bit widths that follow from the training precision (model.md §1.4).
 
     ``training_state_bytes``: beta, bytes of training state per parameter (weights, gradients,
     FP32 master weights and two AdamW moments). ``pseudo_gradient_bits``: bits per synchronised
@@ -56,14 +62,19 @@ PRECISIONS: dict[str, Precision] = {
 
 @dataclass(frozen=True)
 class GpuSpec:
-    """One catalogue GPU: dense tensor TFLOPS per precision, memory, unit cost, source."""
+    """One catalogue GPU: dense tensor TFLOPS per precision, memory, unit prices, source."""
 
     key: str
     fp16_tflops: float
     fp8_tflops: float | None
     memory_gb: float
     cost_usd: float | None
+    cost_2026_usd: float | None
     source: str
+
+    def price_usd(self, table: str) -> float | None:
+        """Purchase price of one GPU under a price table (``seed`` or ``2026``; None: unknown)."""
+        return self.cost_2026_usd if table == "2026" else self.cost_usd
 
     def tflops(self, precision: str) -> float | None:
         """Dense TFLOPS at a training precision (None when the GPU does not support it)."""
@@ -102,10 +113,13 @@ def legitimate_systems() -> tuple[LegitimateSystem, ...]:
     return tuple(LegitimateSystem(**entry) for entry in _load("legitimate_systems.yaml"))
 
 
-def h100_equivalents(fp16_tflops: ArrayLike) -> NDArray[np.float64]:
+def h100_equivalents(
+    fp16_tflops: ArrayLike, h100_equivalent_tflops: ArrayLike = H100_EQUIVALENT_TFLOPS
+) -> NDArray[np.float64]:
     """H100-eq = FP16 TFLOPS / 990: capacity in H100 SXM units, always from dense FP16
-    whatever the training precision (spec §1.3; seed 002 §1)."""
-    return np.asarray(fp16_tflops, dtype=float) / H100_EQUIVALENT_TFLOPS
+    whatever the training precision (model.md §1.3; seed 002 §1; the unit is
+    ``reporting.h100_equivalent_tflops``, variants.md §11.4)."""
+    return np.asarray(fp16_tflops, dtype=float) / np.asarray(h100_equivalent_tflops, dtype=float)
 
 
 def max_gpus_under_threshold(
@@ -113,16 +127,20 @@ def max_gpus_under_threshold(
     threshold_h100_eq: ArrayLike,
     gpu_memory_gb: ArrayLike | None = None,
     memory_limit_gb: ArrayLike | None = None,
+    *,
+    h100_equivalent_tflops: ArrayLike = H100_EQUIVALENT_TFLOPS,
 ) -> NDArray[np.float64]:
     """Largest GPU count of one node that is not registered.
 
     ``n_max(T) = floor(T · 990 / gpu_fp16_TFLOPS)``; with a memory limit M as well,
     ``n = max(1, min(n_max(T), floor(M / gpu_memory_GB)))``. A node is registered only when it
-    *exceeds* a threshold, so a node exactly at it is allowed (spec §1.3; seed 002 §10.1-10.2).
+    *exceeds* a threshold, so a node exactly at it is allowed (model.md §1.3; seed 002 §10.1-10.2).
     A relative slack of 1e-9 keeps an exact quotient such as 16·990/990 from flooring to 15.
     """
     n = _floor_snapped(
-        np.asarray(threshold_h100_eq, float) * H100_EQUIVALENT_TFLOPS / np.asarray(gpu_fp16_tflops, float)
+        np.asarray(threshold_h100_eq, float)
+        * np.asarray(h100_equivalent_tflops, float)
+        / np.asarray(gpu_fp16_tflops, float)
     )
     if memory_limit_gb is not None:
         if gpu_memory_gb is None:
@@ -134,3 +152,44 @@ def max_gpus_under_threshold(
 
 def _floor_snapped(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.floor(x * (1.0 + 1e-12) + 1e-12)
+
+
+def node_peak_pflops(gpus_per_node: ArrayLike, gpu_tflops: ArrayLike) -> NDArray[np.float64]:
+    """Node peak = gpus × dense TFLOPS at the training precision, in PFLOPS (model.md §1.1)."""
+    return np.asarray(gpus_per_node, float) * np.asarray(gpu_tflops, float) * TFLOPS / PFLOPS
+
+
+def node_memory_gb(gpus_per_node: ArrayLike, gpu_memory_gb: ArrayLike) -> NDArray[np.float64]:
+    """Node memory = gpus × memory per GPU, in GB (model.md §1.1)."""
+    return np.asarray(gpus_per_node, float) * np.asarray(gpu_memory_gb, float)
+
+
+def node_cost_usd(
+    gpus_per_node: ArrayLike,
+    gpu_price_usd: ArrayLike,
+    cottier: ArrayLike = False,
+    chip_to_server: ArrayLike = 1.64,
+    server_to_cluster: ArrayLike = 1.23,
+) -> NDArray[np.float64]:
+    """Node cost = gpus × price, × chip-to-server × server-to-cluster under the Cottier cost model
+    (model.md §1.1; paper_tables.md §2.3; Cottier et al. 2024, arXiv 2405.21015)."""
+    chips = np.asarray(gpus_per_node, float) * np.asarray(gpu_price_usd, float)
+    multiplier = np.asarray(chip_to_server, float) * np.asarray(server_to_cluster, float)
+    return np.where(np.asarray(cottier, bool), chips * multiplier, chips)
+
+
+def effective_flop_per_s(node_peak_flop_per_s: ArrayLike, mfu: ArrayLike) -> NDArray[np.float64]:
+    """F = node peak × MFU: the FLOP/s one node delivers to training (model.md §2.1)."""
+    return np.asarray(node_peak_flop_per_s, float) * np.asarray(mfu, float)
+
+
+def is_registered(h100_equivalents_per_node: ArrayLike, threshold_h100_eq: ArrayLike) -> NDArray[np.bool_]:
+    """A node is registered when its H100-eq exceeds the registration threshold (16 H100-eq; equal
+    is allowed) (model.md §1.3; seed 002 §1)."""
+    return np.asarray(h100_equivalents_per_node, float) > np.asarray(threshold_h100_eq, float) * (1.0 + 1e-12)
+
+
+def run_cost_usd(nodes: ArrayLike, node_cost: ArrayLike, cost_multiplier: ArrayLike = 1.0) -> NDArray[np.float64]:
+    """Hardware cost = N × node cost (× the reliability layer's cost multiplier) (model.md §1.1;
+    reliability.md §10.1)."""
+    return np.asarray(nodes, float) * np.asarray(node_cost, float) * np.asarray(cost_multiplier, float)

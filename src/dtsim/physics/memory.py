@@ -21,21 +21,21 @@ __all__ = [
 ]
 
 #: Relative slack on memory comparisons, so that P_max itself (or 1.0 × P_max in a sweep) is
-#: never refused by rounding (spec §2.4).
+#: never refused by rounding (model.md §2.4).
 FIT_SLACK = 1e-9
 
-#: Distance to an integer below which a stage count is snapped to it before ``ceil`` (spec §0).
+#: Distance to an integer below which a stage count is snapped to it before ``ceil`` (model.md §0).
 STAGE_SNAP = 1e-9
 
 
 def training_state_bytes(params: ArrayLike, bytes_per_param: ArrayLike) -> NDArray[np.float64]:
-    """Training state of a dense model: ``P · beta`` bytes (spec §1.4)."""
+    """Training state of a dense model: ``P · beta`` bytes (model.md §1.4)."""
     return np.asarray(params, float) * np.asarray(bytes_per_param, float)
 
 
 def max_dense_params(node_memory_bytes: ArrayLike, bytes_per_param: ArrayLike) -> NDArray[np.float64]:
     """Largest dense model whose training state fits one node: ``P_max = memory / beta``,
-    exact, no rounding (spec §1.4; seed 002 §3: 3,840 GB / 16 B = 240B)."""
+    exact, no rounding (model.md §1.4; seed 002 §3: 3,840 GB / 16 B = 240B)."""
     return np.asarray(node_memory_bytes, float) / np.asarray(bytes_per_param, float)
 
 
@@ -46,7 +46,7 @@ def fits_in_memory(required_bytes: ArrayLike, available_bytes: ArrayLike) -> NDA
 
 def pipeline_stages(params: ArrayLike, bytes_per_param: ArrayLike, node_memory_bytes: ArrayLike) -> NDArray[np.float64]:
     """Pipeline stages ``S = ceil(P · beta / node memory)``, where the quotient is first snapped
-    to the nearest integer when within 1e-9 of it (spec §0, §2.6 step 1): 6 × P_max must give
+    to the nearest integer when within 1e-9 of it (model.md §0, §2.6 step 1): 6 × P_max must give
     6 stages, not 7, whatever the float rounding."""
     x = training_state_bytes(params, bytes_per_param) / np.asarray(node_memory_bytes, float)
     nearest = np.round(x)
@@ -59,7 +59,7 @@ def moe_memory_per_node_bytes(
 ) -> NDArray[np.float64]:
     """Per-node training state under expert parallelism:
     ``(P_active + (P_total − P_active) / N) · beta`` — shared parameters everywhere, experts
-    spread over all N nodes (spec §2.7 step 1; seed 002 §8.3: 600B/100B at N=72 → 1,711 GB)."""
+    spread over all N nodes (model.md §2.7 step 1; seed 002 §8.3: 600B/100B at N=72 → 1,711 GB)."""
     total = np.asarray(total_params, float)
     active = np.asarray(active_params, float)
     return (active + (total - active) / np.asarray(nodes, float)) * np.asarray(bytes_per_param, float)

@@ -1,5 +1,7 @@
-"""Training strategies. Each module exposes ``evaluate(inputs) -> columns``: the same entry
-point, array in, arrays out (result keys of interface.md)."""
+"""Training strategies. Each module exposes ``schedule(inputs) -> Schedule``: the same entry
+point, arrays in, the timing and structure of one outer step out. What follows from a schedule
+(efficiency, compute, quality, cost) is computed once for all of them in
+``dtsim.physics.outcome``."""
 
 from __future__ import annotations
 
@@ -7,18 +9,18 @@ from collections.abc import Callable
 
 from dtsim.inputs import Inputs
 from dtsim.strategies import diloco, hierarchical, moe_ep, pp_diloco
-from dtsim.strategies._common import Columns
+from dtsim.strategies._common import Refusal, Schedule
 
-__all__ = ["STRATEGIES", "evaluate"]
+__all__ = ["SCHEDULES", "Refusal", "Schedule", "schedule"]
 
-STRATEGIES: dict[str, Callable[[Inputs], Columns]] = {
-    "diloco": diloco.evaluate,
-    "hierarchical": hierarchical.evaluate,
-    "pp-diloco": pp_diloco.evaluate,
-    "moe-ep": moe_ep.evaluate,
+SCHEDULES: dict[str, Callable[[Inputs], Schedule]] = {
+    "diloco": diloco.schedule,
+    "hierarchical": hierarchical.schedule,
+    "pp-diloco": pp_diloco.schedule,
+    "moe-ep": moe_ep.schedule,
 }
 
 
-def evaluate(strategy: str, inputs: Inputs) -> Columns:
-    """Evaluate a batch of one strategy."""
-    return STRATEGIES[strategy](inputs)
+def schedule(strategy: str, inputs: Inputs) -> Schedule:
+    """The schedule of a batch of one strategy."""
+    return SCHEDULES[strategy](inputs)

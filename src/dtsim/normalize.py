@@ -1,0 +1,263 @@
+"""From scenarios to columns, and every default filled in, per point.
+
+A batch is a table of *columns* keyed by the registry's dotted paths, in user units: numbers,
+integers and booleans as float arrays (NaN = not given), choices, quality tables and text as
+object arrays (None = not given), plus ``reliability`` (the section is present). A column has
+the batch length n, or length 1 when it is the same for every point (a sweep's fixed fields).
+
+``normalize`` fills what the user left out, per point and vectorised, in this order: the
+``physics`` preset; the node (a ``hardware.preset``, the reference node, the largest node of a
+GPU under the registration threshold); precision-dependent widths; the budget; and every other
+field from its own default (``physics: revised`` where it differs). A field given explicitly
+always wins; a partially given section keeps the defaults of the keys it omits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dtsim.errors import ScenarioError
+from dtsim.fields import FIELDS
+from dtsim.physics.hardware import gpu_catalogue, max_gpus_under_threshold, node_presets
+from dtsim.scenario import Scenario
+from dtsim.units import DEFAULT_BUDGET_DAYS, YEAR_DAYS
+
+__all__ = ["Columns", "given", "groups", "normalize", "raw_columns", "stack_columns"]
+
+Columns = dict[str, np.ndarray]
+
+#: The column that says whether the ``reliability`` section is present (the layer is on).
+RELIABILITY_ON = "reliability"
+
+#: GPUs of the reference node when the scenario gives no node (model.md §1.2; variants.md §8).
+REFERENCE_GPU = "A100-80GB"
+REFERENCE_GPUS_SEED = 48
+REFERENCE_GPUS_REVISED = 50
+
+#: Widths that follow the training precision (model.md §1.4): fp16, fp8.
+_BY_PRECISION = {
+    "hardware.bytes_per_param": (16.0, 14.0),
+    "compression.pseudo_gradient_bits": (16.0, 8.0),
+    "pipeline.activation_bytes": (2.0, 1.0),
+}
+
+#: Straggler coefficient per doubling when not given, by mode (variants.md §7).
+_STRAGGLER_PER_DOUBLING = {"log2": 0.05, "relay": 0.02}
+
+
+def _is_numeric(path: str) -> bool:
+    return FIELDS[path].kind in ("number", "integer", "boolean")
+
+
+def raw_columns(scenario: Scenario) -> dict[str, Any]:
+    """The scenario's leaf values by dotted path, exactly as given (None where not given)."""
+    row: dict[str, Any] = {}
+    for path in FIELDS:
+        value: Any = scenario
+        for part in path.split("."):
+            value = getattr(value, part)
+            if value is None:
+                break
+        if path == "training.inner_steps" and value == "auto":
+            value = None
+        row[path] = value
+    row[RELIABILITY_ON] = scenario.reliability is not None
+    return row
+
+
+def stack_columns(rows: Sequence[Mapping[str, Any]]) -> Columns:
+    """Stack per-scenario leaf dicts into column arrays (NaN / None where not given)."""
+    columns: Columns = {}
+    for path in rows[0]:
+        values = [row[path] for row in rows]
+        if path == RELIABILITY_ON:
+            columns[path] = np.array(values, dtype=bool)
+        elif _is_numeric(path):
+            columns[path] = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+        else:
+            column = np.empty(len(values), dtype=object)
+            column[:] = values
+            columns[path] = column
+    return columns
+
+
+def given(column: np.ndarray) -> NDArray[np.bool_]:
+    """Where a column holds a value (not NaN, not None)."""
+    if column.dtype == object:
+        return np.asarray(column != None, dtype=bool)  # noqa: E711 - elementwise on an object array
+    if column.dtype == bool:
+        return np.ones(column.shape, dtype=bool)
+    return ~np.isnan(column)
+
+
+def _fill(column: np.ndarray, default: Any) -> np.ndarray:
+    """The column with its missing entries replaced by ``default`` (a value or an array)."""
+    mask = given(column)
+    if mask.all():
+        return column
+    if column.dtype == object:
+        default_column = default if isinstance(default, np.ndarray) else _constant_object(default)
+        length = max(len(column), len(default_column))
+        out = np.empty(length, dtype=object)
+        out[:] = np.where(np.broadcast_to(mask, (length,)), np.broadcast_to(column, (length,)), default_column)
+        return out
+    return np.where(mask, column, default)
+
+
+def _constant_object(value: Any) -> np.ndarray:
+    out = np.empty(1, dtype=object)
+    out[0] = value
+    return out
+
+
+def groups(column: np.ndarray) -> Iterator[tuple[Any, NDArray[np.bool_]]]:
+    """(value, mask) for each distinct value of an object column, in first-seen order."""
+    if len(column) == 1:
+        yield column[0], np.ones(1, dtype=bool)
+        return
+    labels: dict[Any, int] = {}
+    first: list[int] = []
+    codes = np.empty(len(column), dtype=np.intp)
+    for i, value in enumerate(column.tolist()):
+        key = _key(value)
+        code = labels.get(key)
+        if code is None:
+            code = labels[key] = len(first)
+            first.append(i)
+        codes[i] = code
+    if len(first) == 1:
+        yield column[0], np.ones(len(column), dtype=bool)
+        return
+    for code, i in enumerate(first):
+        yield column[i], codes == code
+
+
+def _key(value: Any) -> Any:
+    return tuple(sorted(value.items())) if isinstance(value, dict) else value
+
+
+def _is(column: np.ndarray, value: str) -> NDArray[np.bool_]:
+    return np.asarray(column == value, dtype=bool)
+
+
+def _seed_or_revised(path: str, revised: NDArray[np.bool_]) -> Any:
+    spec = FIELDS[path]
+    if spec.revised is None or not revised.any():
+        return spec.default
+    if revised.all():
+        return spec.revised
+    if spec.kind in ("number", "integer", "boolean"):
+        return np.where(revised, float(spec.revised), float(spec.default))
+    out = np.empty(len(revised), dtype=object)
+    out[:] = np.where(revised, spec.revised, spec.default)
+    return out
+
+
+def normalize(raw: Mapping[str, np.ndarray]) -> Columns:
+    """Every field filled in for every point (user units); see the module docstring."""
+    c: Columns = dict(raw)
+    physics = _fill(c["physics"], "seed")
+    c["physics"] = physics
+    revised = _is(physics, "revised")
+    _normalize_node(c, revised)
+    for path, (fp16, fp8) in _BY_PRECISION.items():
+        c[path] = _fill(c[path], np.where(_is(c["hardware.precision"], "fp8"), fp8, fp16))
+    _normalize_budget(c)
+    wan_bandwidth = _fill(c["network.wan.bandwidth_mbps"], FIELDS["network.wan.bandwidth_mbps"].default)
+    c["network.wan.bandwidth_mbps"] = wan_bandwidth
+    c["network.wan.upload_mbps"] = _fill(c["network.wan.upload_mbps"], wan_bandwidth)
+    c["network.wan.download_mbps"] = _fill(c["network.wan.download_mbps"], wan_bandwidth)
+    straggler = _fill(c["network.straggler"], _seed_or_revised("network.straggler", revised))
+    c["network.straggler"] = straggler
+    per_doubling = np.zeros(len(straggler))
+    for mode, coefficient in _STRAGGLER_PER_DOUBLING.items():
+        per_doubling = np.where(_is(straggler, mode), coefficient, per_doubling)
+    c["network.straggler_per_doubling"] = _fill(c["network.straggler_per_doubling"], per_doubling)
+    quality = _fill(c["compression.quality"], FIELDS["compression.quality"].default)
+    c["compression.quality"] = quality
+    named = np.empty(len(quality), dtype=object)
+    named[:] = [q if isinstance(q, str) else "expected" for q in quality.tolist()]
+    c["compression.activation_quality"] = _fill(c["compression.activation_quality"], named)
+    for path, spec in FIELDS.items():
+        if path == "training.inner_steps":
+            continue  # NaN stands for "auto"
+        if spec.default is not None and not given(c[path]).all():
+            c[path] = _fill(c[path], _seed_or_revised(path, revised))
+    return c
+
+
+def _normalize_node(c: Columns, revised: NDArray[np.bool_]) -> None:
+    """The node of each point: preset, then the reference node, then the largest node of a GPU
+    under the registration threshold (model.md §1.2-1.3; variants.md §8)."""
+    presets = node_presets()
+    preset_column = c["hardware.preset"]
+    if given(preset_column).any():
+        for name, mask in groups(preset_column):
+            if name is None:
+                continue
+            for key in ("gpu", "gpus_per_node", "precision"):
+                path = f"hardware.{key}"
+                value = presets[name][key]
+                column = c[path]
+                length = max(len(column), len(mask))
+                where = np.broadcast_to(mask, (length,)) & ~np.broadcast_to(given(column), (length,))
+                if where.any():
+                    if column.dtype == object:
+                        column = np.broadcast_to(column, (length,)).copy()
+                        column[where] = value
+                    else:
+                        column = np.where(where, float(value), column)
+                    c[path] = column
+    gpu = c["hardware.gpu"]
+    custom = given(c["hardware.node_pflops"]) | given(c["hardware.node_memory_gb"])
+    reference = ~given(gpu) & ~custom
+    if reference.any():
+        reference_gpu = np.empty(len(reference), dtype=object)
+        reference_gpu[reference] = REFERENCE_GPU
+        c["hardware.gpu"] = gpu = _fill(gpu, reference_gpu)
+        reference_count = np.where(revised, REFERENCE_GPUS_REVISED, REFERENCE_GPUS_SEED)
+        c["hardware.gpus_per_node"] = np.where(
+            reference & ~given(c["hardware.gpus_per_node"]), reference_count, c["hardware.gpus_per_node"]
+        )
+    c["hardware.precision"] = _fill(c["hardware.precision"], "fp16")
+    count = c["hardware.gpus_per_node"]
+    if not given(count).all() and given(gpu).any():
+        threshold = _fill(c["reporting.registration_threshold_h100_eq"], 16.0)
+        unit = _fill(c["reporting.h100_equivalent_tflops"], 990.0)
+        fp16 = gpu_column_values(gpu, "fp16_tflops")
+        rule = max_gpus_under_threshold(fp16, threshold, h100_equivalent_tflops=unit)
+        missing = given(gpu) & ~given(count)
+        bad = missing & (rule < 1)
+        if bad.any():
+            i = int(np.argmax(np.broadcast_to(bad, (max(len(bad), 1),))))
+            name = np.broadcast_to(gpu, bad.shape)[i]
+            raise ScenarioError(
+                "reporting.registration_threshold_h100_eq",
+                float(np.broadcast_to(threshold, bad.shape)[i]),
+                f"below one {name}: give hardware.gpus_per_node or a higher threshold",
+            )
+        c["hardware.gpus_per_node"] = np.where(missing, rule, count)
+    c["hardware.prices"] = _fill(c["hardware.prices"], _seed_or_revised("hardware.prices", revised))
+
+
+def gpu_column_values(gpu: np.ndarray, attribute: str) -> NDArray[np.float64]:
+    """A catalogue attribute of each point's GPU (NaN where no GPU or no value)."""
+    out = np.full(len(gpu), np.nan)
+    for name, mask in groups(gpu):
+        if name is None:
+            continue
+        value = getattr(gpu_catalogue()[name], attribute)
+        out[mask] = np.nan if value is None else value
+    return out
+
+
+def _normalize_budget(c: Columns) -> None:
+    """days from years, or the default 1.5 years unless a token target is given (model.md §0)."""
+    days, years, tokens = c["training.days"], c["training.years"], c["training.tokens"]
+    from_years = years * YEAR_DAYS
+    default = np.where(given(tokens), np.nan, DEFAULT_BUDGET_DAYS)
+    c["training.days"] = np.where(given(days), days, np.where(given(years), from_years, default))
