@@ -8,6 +8,7 @@ value is also checked against it at rel 1e-12.
 
 from __future__ import annotations
 
+import inspect
 import math
 from decimal import Decimal
 from typing import Any
@@ -593,3 +594,21 @@ def test_async_goodput_is_clipped_at_zero() -> None:
     )
     assert_printed(b["node_unavailability"], "0.909282")
     assert b["goodput"] == 0.0 and np.isnan(b["time_inflation"])
+
+
+def test_block_arguments_from_the_scenario_section() -> None:
+    # {} is every default, and the block's own keyword defaults are the same values.
+    defaults = rel.block_arguments({})
+    signature = inspect.signature(rel.reliability_block).parameters
+    for key, value in defaults.items():
+        assert np.array_equal(value, signature[key].default, equal_nan=True), key
+    assert rel.block_arguments(None).keys() == defaults.keys()
+    # E6 (a) through the section: synchronous, gpu_memory, 100B at N = 72 → γ = 0.9776720.
+    section = {"mitigation": "synchronous", "checkpoint": {"mode": "gpu_memory", "bandwidth_gb_per_s": 3.0}}
+    b = a100_block(72, state_params=100e9, **rel.block_arguments(section))
+    assert_printed(b["goodput"], "0.9776720")
+    args = rel.block_arguments({"checkpoint": {"write_s": 100}, "model": "corrected", "fail_slow": {"severity": 1}})
+    assert args["checkpoint_write_s"] == 100.0 and args["model"] == CORRECTED and args["fail_slow_severity"] == 1.0
+    assert args["checkpoint_bandwidth_bytes_per_s"] == 3e9
+    with pytest.raises(ScenarioError, match=r"reliability\.checkpoint\.mode = 'disk'"):
+        rel.block_arguments({"checkpoint": {"mode": "disk"}})

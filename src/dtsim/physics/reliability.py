@@ -24,14 +24,15 @@ Each correction is its own small function.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dtsim.errors import ScenarioError
 from dtsim.physics.memory import moe_memory_per_node_bytes
-from dtsim.units import DAY_S, HOUR_S
+from dtsim.units import DAY_S, GB, HOUR_S
 
 __all__ = [
     "ASYNC_ETA",
@@ -49,6 +50,7 @@ __all__ = [
     "TAIL_COEFFICIENT",
     "THRESHOLD_ETA",
     "backup_fraction_corrected",
+    "block_arguments",
     "checkpoint_cost_s",
     "checkpoint_state_bytes",
     "cluster_failure_rate_per_hour",
@@ -171,6 +173,33 @@ def codes(field: str, names: str | Sequence[str], table: Sequence[str]) -> NDArr
             raise ScenarioError(field, value, "one of " + ", ".join(table))
         out.append(table.index(value))
     return np.asarray(out, dtype=np.int64)
+
+
+def block_arguments(section: Mapping[str, Any] | None = None) -> dict[str, NDArray[np.generic]]:
+    """The ``reliability`` section of one scenario (nested as in the scenario file, omitted keys
+    taking ``DEFAULTS``) as ``reliability_block`` keyword arguments in core units: names as
+    codes, GB/s as bytes/s, a null ``write_s`` as NaN. ScenarioError names a field whose
+    categorical value is unknown (range checks belong to the scenario schema)."""
+    flat: dict[str, Any] = dict(DEFAULTS)
+    for key, value in (section or {}).items():
+        if isinstance(value, Mapping):
+            flat.update({f"{key}.{inner}": v for inner, v in value.items()})
+        else:
+            flat[key] = value
+    write_s = flat["checkpoint.write_s"]
+    return {
+        "model": codes("reliability.model", flat["model"], RELIABILITY_MODELS)[0],
+        "mitigation": codes("reliability.mitigation", flat["mitigation"], MITIGATIONS)[0],
+        "failure_rate_per_gpu_hour": np.float64(flat["failure_rate_per_gpu_hour"]),
+        "recovery_s": np.float64(flat["recovery_s"]),
+        "checkpoint_mode": codes("reliability.checkpoint.mode", flat["checkpoint.mode"], CHECKPOINT_MODES)[0],
+        "checkpoint_bandwidth_bytes_per_s": np.float64(flat["checkpoint.bandwidth_gb_per_s"] * GB),
+        "checkpoint_write_s": np.float64(np.nan if write_s is None else write_s),
+        "peer_replicas": np.float64(flat["checkpoint.peer_replicas"]),
+        "fail_slow_fraction": np.float64(flat["fail_slow.fraction"]),
+        "fail_slow_severity": np.float64(flat["fail_slow.severity"]),
+        "backup_fraction": np.float64(flat["backup_fraction"]),
+    }
 
 
 def _f(x: ArrayLike) -> NDArray[np.float64]:

@@ -20,7 +20,7 @@ import numpy as np
 from dtsim.errors import ScenarioError
 from dtsim.physics.hardware import PRECISIONS, gpu_catalogue
 from dtsim.physics.memory import max_dense_params
-from dtsim.physics.reliability import MITIGATIONS, RELIABILITY_MODELS, codes, reliability_block
+from dtsim.physics.reliability import MITIGATIONS, RELIABILITY_MODELS, block_arguments, codes, reliability_block
 from dtsim.units import DAY_S, DEFAULT_BUDGET_DAYS, GB
 
 __all__ = ["ANCHOR_GPU_COUNTS", "TABLE_KEYS", "goodput_figure", "goodput_table"]
@@ -43,12 +43,13 @@ _PRECISION = "fp16"
 
 
 def _reference_node_block(
-    nodes: np.ndarray[Any, Any], mitigation: np.ndarray[Any, Any], model: int, gpus_per_node: int
+    nodes: np.ndarray[Any, Any], mitigation: np.ndarray[Any, Any], model: str, gpus_per_node: int
 ) -> dict[str, np.ndarray[Any, Any]]:
     """The block on ``gpus_per_node`` × A100-80GB with its largest dense model, default
     settings and the 547.875-day budget; the tail over N (flat DiLoCo)."""
     memory_bytes = gpus_per_node * gpu_catalogue()[_GPU].memory_gb * GB
     beta = PRECISIONS[_PRECISION].training_state_bytes
+    settings = block_arguments({"model": model}) | {"mitigation": mitigation}
     return reliability_block(
         nodes=nodes,
         gpus_per_node=gpus_per_node,
@@ -57,8 +58,7 @@ def _reference_node_block(
         bytes_per_param=beta,
         window_s=DEFAULT_BUDGET_DAYS * DAY_S,
         tail_participants=nodes,
-        mitigation=mitigation,
-        model=model,
+        **settings,
     )
 
 
@@ -91,9 +91,9 @@ def goodput_table(
     """
     nodes = _nodes_of(gpu_counts, gpus_per_node)
     mitigation = codes("mitigations", mitigations, MITIGATIONS)
-    model_code = int(codes("model", model, RELIABILITY_MODELS)[0])
+    codes("model", model, RELIABILITY_MODELS)
     grid_m, grid_n = np.meshgrid(mitigation, nodes, indexing="ij")
-    block = _reference_node_block(grid_n.ravel(), grid_m.ravel(), model_code, gpus_per_node)
+    block = _reference_node_block(grid_n.ravel(), grid_m.ravel(), model, gpus_per_node)
     rows = []
     for i in range(grid_m.size):
         row: dict[str, Any] = {
@@ -116,7 +116,7 @@ def goodput_figure(
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    model_code = int(codes("model", model, RELIABILITY_MODELS)[0])
+    codes("model", model, RELIABILITY_MODELS)
     nodes = np.unique(np.round(np.logspace(0, np.log10(max_gpus / gpus_per_node), 121)))
     styles = ("-", "-", "--", "-", "-", ":", "-")
     with rc_context({"svg.fonttype": "none", "svg.hashsalt": "dtsim", "font.size": 9, "axes.grid": True}):
@@ -124,7 +124,7 @@ def goodput_figure(
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         for code, name in enumerate(MITIGATIONS):
-            block = _reference_node_block(nodes, np.full(nodes.shape, code), model_code, gpus_per_node)
+            block = _reference_node_block(nodes, np.full(nodes.shape, code), model, gpus_per_node)
             ax.semilogx(block["gpus"], block["goodput"], ls=styles[code], color=f"C{code}", label=name)
         for count in mark:
             ax.axvline(count, color="grey", lw=0.7, ls=":")
