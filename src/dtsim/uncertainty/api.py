@@ -139,15 +139,18 @@ class UncertaintyResult:
         return out
 
     def rows(self) -> list[dict[str, Any]]:
-        """One flat row per block and output: the quantiles, mean, se and exceedances."""
+        """One flat row per block and output: the quantiles, mean, se, count and the exceedance
+        probability of every threshold (empty where a threshold is not the output's)."""
+        thresholds = sorted({t for b in self.blocks for s in b.outputs.values() for t in s.exceed}, key=float)
         rows = []
         for block in self.blocks:
-            label = ", ".join(f"{k}={v}" for k, v in block.choice.items())
             for key, stats in block.outputs.items():
-                row: dict[str, Any] = {"block": label} if self.choices else {}
+                row: dict[str, Any] = {}
+                if self.choices:
+                    row["block"] = ", ".join(f"{k}={v}" for k, v in block.choice.items())
                 row.update({"output": key, "scale": stats.scale})
                 row.update({k: v for k, v in stats.to_dict().items() if k not in ("exceed", "scale", "cdf")})
-                row.update({f"P(>={t})": p for t, p in stats.exceed.items()})
+                row.update({f"P(>={t})": stats.exceed.get(t) for t in thresholds})
                 row["infeasible_share"] = block.infeasible_share
                 rows.append(row)
         return rows

@@ -12,7 +12,7 @@ reaching it. Quantiles and mean are over the samples that have a value.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,15 +143,3 @@ class Accumulator:
     def kept(self) -> NDArray[np.float64]:
         """The values held so far (transformed, finite)."""
         return self._values[: self._count]
-
-
-def summarise(columns: Mapping[str, NDArray[np.float64]], thresholds: Mapping[str, Sequence[float]]) -> dict[str, Any]:
-    """Statistics of whole columns at once (a convenience for small samples)."""
-    from dtsim.uncertainty.evaluation import LOG_KEYS
-
-    out = {}
-    for key, values in columns.items():
-        acc = Accumulator(key, len(values), thresholds.get(key, ()), key in LOG_KEYS)
-        acc.add(values)
-        out[key] = acc.result().to_dict()
-    return out
