@@ -181,7 +181,10 @@ def _base(scenario: ScenarioLike, fill: Mapping[str, Any]) -> Scenario:
         return parse_scenario(data, source=source)
     if not isinstance(scenario, Mapping):
         raise ScenarioError("scenario", scenario, "expected a scenario mapping or the path of a scenario file")
-    return parse_scenario({**fill, **scenario}, source="scenario")
+    try:
+        return parse_scenario({**fill, **scenario})
+    except ScenarioError as exc:
+        raise ScenarioError(".".join(p for p in ("scenario", exc.field) if p), exc.value, exc.allowed) from None
 
 
 def _outputs(outputs: Any, allowed: Sequence[str], default: Sequence[str]) -> tuple[str, ...]:

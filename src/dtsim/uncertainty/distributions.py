@@ -160,7 +160,7 @@ class Choice(Distribution):
     def ppf(self, u: ArrayLike) -> NDArray[np.float64]:
         cumulative = np.cumsum(self.weights)
         cumulative /= cumulative[-1]
-        index = np.searchsorted(cumulative, np.asarray(u, dtype=float), side="right")
+        index = np.searchsorted(cumulative, np.asarray(u, dtype=float), side="left")  # first F(x) ≥ u
         return np.minimum(index, len(self.values) - 1).astype(float)
 
     def describe(self) -> dict[str, Any]:

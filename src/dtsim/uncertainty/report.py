@@ -87,22 +87,16 @@ def headline_section(
 
     out = ["## How uncertain is the headline?", ""]
     inputs = ", ".join(f"`{path}`" for path in result.inputs)
+    side = ", ".join(f"`{c}`" for c in result.choices)
     out += [
         f"{result.samples:,} Monte Carlo samples (seed {result.seed}) of the uncertain inputs {inputs}"
-        + (
-            f", with the choices {', '.join(f'`{c}`' for c in result.choices)} shown side by side"
-            if result.choices
-            else ""
-        )
+        + (f", with the choices {side} shown side by side" if side else "")
         + ". Quantiles are of the samples that run; the probabilities count every sample.",
         "",
     ]
     thresholds = result.thresholds.get(key, [])
-    header = ["", "P5", "P50", "P95", *(f"P(≥{t:.0e})" for t in thresholds), "infeasible"]
-    out += [
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join(":--" if i == 0 else "--:" for i in range(len(header))) + "|",
-    ]
+    header = ["", "P5", "P50", "P95", *(f"P(≥{_flop(t)})" for t in thresholds), "infeasible"]
+    out += ["| " + " | ".join(header) + " |", "|:--" + "|--:" * (len(header) - 1) + "|"]
     for block in result.blocks:
         for output in outputs:
             stats = block.outputs[output]

@@ -13,9 +13,11 @@ between two inputs corresponds to the normal correlation ρ = 2·sin(π·r/6) (K
 e.g. Kurowicka & Cooke, "Uncertainty Analysis with High Dimensional Dependence Modelling",
 Wiley 2006, §4.2), which the copula preserves through any monotone marginal.
 
-Bounds: a continuous distribution that reaches outside the field's range is truncated to it
-(uniforms rescaled into [F(low), F(high)]) when at most ``MAX_CUT`` of its probability lies
-outside, and refused otherwise. Whole-number fields are rounded to the nearest whole number.
+Bounds: a continuous distribution that reaches outside the field's range is clipped to it: the
+probability beyond a bound, at most ``MAX_CUT``, is placed on the bound, so that every quantile
+inside the range is the distribution's own (its P10, P50, P90 as given). Beyond ``MAX_CUT`` the
+distribution is refused as inconsistent with the field. Whole-number fields are rounded to the
+nearest whole number.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ from dtsim.uncertainty.distributions import Choice, Continuous, Fixed, parse_dis
 
 __all__ = ["MAX_CUT", "Design", "Input", "parse_design", "spearman_to_normal"]
 
-#: Largest share of a distribution's probability that may lie outside the field's range and be
-#: cut off by truncation; beyond it the distribution is refused as inconsistent with the field.
+#: Largest share of a distribution's probability that may lie outside the field's range (and is
+#: then placed on the bound); beyond it the distribution is refused as inconsistent with the field.
 MAX_CUT = 0.01
 #: Uniforms are kept within [TINY, 1 − TINY] so that an unbounded inverse CDF stays finite.
 TINY = 2.0**-53
@@ -54,28 +56,27 @@ def spearman_to_normal(rank: float) -> float:
 
 @dataclass(frozen=True, eq=False)
 class Input:
-    """One input: its field, distribution, field rule and the probability range kept
-    ([u_low, u_high], narrower than [0, 1] when the distribution is truncated to the field)."""
+    """One input: its field, distribution and field rule; values are clipped to [low, high],
+    which puts ``cut`` of the distribution's probability on the bounds."""
 
     path: str
     dist: Continuous | Choice
     rule: FieldRule
-    u_low: float = 0.0
-    u_high: float = 1.0
+    low: float = -math.inf
+    high: float = math.inf
+    cut: float = 0.0
 
     @property
     def is_choice(self) -> bool:
         return isinstance(self.dist, Choice)
 
-    @property
-    def cut(self) -> float:
-        """Share of the distribution's probability cut off by the field's range."""
-        return self.u_low + (1.0 - self.u_high)
-
     def codes(self, u: NDArray[np.float64]) -> NDArray[np.float64]:
         """Numeric values at probabilities ``u`` (a choice gives the index of its value)."""
-        x = self.dist.ppf(self.u_low + np.clip(u, TINY, 1.0 - TINY) * (self.u_high - self.u_low))
-        return np.rint(x) if self.rule.kind == "integer" and not self.is_choice else x
+        x = self.dist.ppf(np.clip(u, TINY, 1.0 - TINY))
+        if self.is_choice:
+            return x
+        x = np.clip(x, self.low, self.high)
+        return np.rint(x) if self.rule.kind == "integer" else x
 
     def values(self, codes: NDArray[np.float64]) -> np.ndarray:
         """Field values of codes: numbers, or a choice's values (object array for text)."""
@@ -100,7 +101,7 @@ class Input:
             "p10": self.quantile(0.1),
             "p50": self.quantile(0.5),
             "p90": self.quantile(0.9),
-            "truncated": self.cut,
+            "clipped": self.cut,
         }
 
 
@@ -183,7 +184,7 @@ def parse_design(
             continue
         if rule.kind == "text":
             raise ScenarioError(where + ".dist", dist.family, "a text field takes dist: choice or fixed")
-        sampled.append(_truncated(where, path, dist, rule))
+        sampled.append(_bounded(where, path, dist, rule))
     if fixed:
         try:
             base = base.with_values(**fixed)
@@ -236,26 +237,26 @@ def _check_choice(base: Scenario, where: str, rule: FieldRule, dist: Choice) -> 
         _checked(base, at, rule.path, value)
 
 
-def _truncated(where: str, path: str, dist: Continuous, rule: FieldRule) -> Input:
-    """The input with its probability range narrowed to the field's range (see MAX_CUT)."""
+def _bounded(where: str, path: str, dist: Continuous, rule: FieldRule) -> Input:
+    """The input clipped to the field's range; refused when more than MAX_CUT lies outside."""
     low = float(np.nextafter(rule.low, math.inf)) if rule.low_open else rule.low
     high = float(np.nextafter(rule.high, -math.inf)) if rule.high_open else rule.high
-    if rule.kind == "integer":  # rounding to the nearest whole number must stay in range
-        low = float(np.nextafter(math.ceil(low) - 0.5, math.inf)) if math.isfinite(low) else low
-        high = float(np.nextafter(math.floor(high) + 0.5, -math.inf)) if math.isfinite(high) else high
-    u_low = float(dist.cdf(low)) if math.isfinite(low) else 0.0
-    u_high = float(dist.cdf(high)) if math.isfinite(high) else 1.0
-    cut = u_low + (1.0 - u_high)
+    if rule.kind == "integer":
+        low, high = float(math.ceil(low)), float(math.floor(high))
+    below = float(dist.cdf(low)) if math.isfinite(low) else 0.0
+    above = 1.0 - float(dist.cdf(high)) if math.isfinite(high) else 0.0
+    if rule.kind == "integer":  # values round into the range from within half a unit of it
+        below = float(dist.cdf(low - 0.5)) if math.isfinite(low) else 0.0
+        above = 1.0 - float(dist.cdf(high + 0.5)) if math.isfinite(high) else 0.0
+    cut = below + above
     if cut > MAX_CUT:
         raise ScenarioError(
             where,
             dist.describe(),
             f"{cut:.1%} of it lies outside the field's range ({rule.describe()}); at most {MAX_CUT:.0%} may be "
-            "cut off: narrow it or use a bounded family (uniform, triangular, beta)",
+            "placed on the bounds: narrow it or use a bounded family (uniform, triangular, beta)",
         )
-    if cut == 0.0:
-        return Input(path, dist, rule)
-    return Input(path, dist, rule, u_low, u_high)
+    return Input(path, dist, rule, low, high, cut)
 
 
 def _parse_correlations(
