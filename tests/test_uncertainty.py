@@ -566,3 +566,25 @@ def test_cli_errors_print_one_line_and_exit_2(tmp_path: Path, content: str, fiel
 def test_errors_are_dtsim_errors() -> None:
     with pytest.raises(DtsimError):
         run(REFERENCE, {"training.mfu": []}, samples=10)
+
+
+def test_cli_reads_a_scenario_file_beside_the_config(tmp_path: Path) -> None:
+    (tmp_path / "ref.yaml").write_text("nodes: 72\n", "utf-8")
+    config = tmp_path / "u.yaml"
+    config.write_text("scenario: ref.yaml\ndistributions: {training.mfu: 0.3 to 0.5}\nsamples: 300\n", "utf-8")
+    out = runner.invoke(app, ["uncertainty", str(config), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["inputs"]["training.mfu"]["dist"] == "lognormal"
+
+
+def test_the_progress_bar_appears_only_after_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dtsim.cli.uncertainty as command
+
+    quick = command._LazyProgress()
+    quick(1, 10)
+    assert quick._bar is None  # a run under a second shows nothing
+    monkeypatch.setattr(command, "PROGRESS_AFTER_S", 0.0)
+    slow = command._LazyProgress()
+    slow(5, 10)
+    assert slow._bar is not None and slow._bar.tasks[0].completed == 5
+    slow.close()

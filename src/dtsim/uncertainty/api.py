@@ -282,6 +282,13 @@ def run(
     are evaluated. ``client`` (a ``dask.distributed.Client``) or ``scheduler`` (its address)
     runs the chunks on a Dask cluster, with results identical to a local run.
     """
+    if isinstance(samples, int | float) and not isinstance(samples, bool) and samples > MAX_SAMPLES:
+        raise ScenarioError(
+            "samples",
+            samples,
+            f"at most {MAX_SAMPLES:,}: exact quantiles hold every sample in memory (8 bytes per sample and "
+            "output); use fewer samples",
+        )
     samples = _whole("samples", samples, 1, MAX_SAMPLES)
     seed = _whole("seed", seed, 0, 2**63 - 1)
     parsed = parse_analysis(analysis)
