@@ -465,6 +465,9 @@ def test_nodes_for_target_uncertainty_through_run() -> None:
     high = nodes_for_target({"training": {"mfu": 0.32}}, 1e25)["nodes"]
     assert low - 1 <= nodes.p10 <= low + 1 and high - 1 <= nodes.p90 <= high + 1
     assert result.analysis == {"name": "nodes_for_target", "target": 1e25, "metric": "c_local", "max_nodes": 100_000}
+    cost_only = run({}, MFU, samples=200, analysis=analysis, outputs=["cost_usd"], sobol=32)
+    assert list(cost_only.outputs) == ["cost_usd"] and cost_only.blocks[0].reached_share == 1.0
+    assert list(cost_only.sensitivity["sobol"]["indices"]) == ["cost_usd"]
     unreachable = run({}, MFU, samples=50, analysis={**analysis, "target": 1e30, "max_nodes": 1_000})
     assert unreachable.blocks[0].reached_share == 0.0 and unreachable.outputs["nodes"].p50 is None
     with pytest.raises(ScenarioError, match="set by the analysis"):

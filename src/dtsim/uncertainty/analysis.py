@@ -125,10 +125,13 @@ class NodesForTarget:
 
 @dataclass(frozen=True)
 class AnalysisKind:
-    """An analysis whose answer can be made uncertain."""
+    """An analysis whose answer can be made uncertain: its answer keys, those reported by
+    default, the key that is NaN where a sample has no answer, the scenario fields it sets itself
+    (not allowed to be uncertain), what it fills into the scenario, and its builder and parser."""
 
     keys: tuple[str, ...]
     default_outputs: tuple[str, ...]
+    answer_key: str
     fixed_paths: tuple[str, ...]
     scenario_fill: dict[str, Any]
     build: Callable[[Scenario, dict[str, Any], tuple[str, ...]], Evaluator]
@@ -170,6 +173,7 @@ ANALYSES: dict[str, AnalysisKind] = {
     "nodes_for_target": AnalysisKind(
         keys=("nodes", "gpus", "cost_usd", "c_actual", "c_local", "c_quality", "params"),
         default_outputs=("nodes", "cost_usd"),
+        answer_key="nodes",
         fixed_paths=("nodes",),
         scenario_fill={"nodes": 1},
         build=_build_nodes_for_target,

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from dtsim.errors import MISSING, ScenarioError
 from dtsim.scenario import Scenario, load_documents, parse_scenario
 from dtsim.uncertainty.analysis import parse_analysis
+from dtsim.uncertainty.distributions import Choice
 from dtsim.uncertainty.evaluation import (
     CHUNK,
     LOG_KEYS,
@@ -304,10 +305,14 @@ def run(
     limits = _thresholds(thresholds, keys)
     sobol_n = _sobol_samples(sobol)
     blocks = design.blocks()
+    answer = parsed[1].answer_key if parsed else None
+    evaluated = tuple(dict.fromkeys((*keys, answer))) if answer else keys  # the answer is always evaluated
     evaluators: list[Evaluator] = []
     for choice in blocks:
         block_base = design.base.with_values(**choice) if choice else design.base
-        evaluators.append(parsed[1].build(block_base, parsed[2], keys) if parsed else ScenarioOutputs(block_base, keys))
+        evaluators.append(
+            parsed[1].build(block_base, parsed[2], evaluated) if parsed else ScenarioOutputs(block_base, evaluated)
+        )
 
     d = len(design.inputs)
     sobol_points = sobol_n * (d + 2) if d else 0
@@ -322,27 +327,27 @@ def run(
 
     seeds = np.random.SeedSequence(seed).spawn(3)
     with executor(client, scheduler) as runner:
-        accumulators, infeasible, ranks = _monte_carlo(
-            design, evaluators, keys, limits, samples, seeds[0], runner, advance
+        accumulators, infeasible, reached, ranks = _monte_carlo(
+            design, evaluators, keys, limits, samples, seeds[0], runner, advance, answer
         )
         results = []
         for b, choice in enumerate(blocks):
-            sensitivity: dict[str, Any] = {"spearman": ranks[b].result(design.paths)}
-            sensitivity["tornado"] = _tornado(design, evaluators[b], keys, runner) if d else {}
+            sensitivity: dict[str, Any] = {"tornado": _tornado(design, evaluators[b], keys, runner) if d else {}}
+            sensitivity["spearman"] = ranks[b].result(design.paths)
             advance(1 + 2 * d if d else 0)
             if sobol_n:
                 sensitivity["sobol"] = _sobol(design, evaluators[b], keys, sobol_n, seeds[1], seeds[2], runner)
                 advance(sobol_points)
             stats = {k: accumulators[b][k].result() for k in keys}
-            reached = stats["nodes"].count / samples if parsed and "nodes" in stats else None
-            results.append(Block(choice, infeasible[b] / samples, stats, sensitivity, reached))
+            share = reached[b] / samples if answer else None
+            results.append(Block(choice, infeasible[b] / samples, stats, sensitivity, share))
 
     return UncertaintyResult(
         samples=samples,
         seed=seed,
         inputs={inp.path: inp.describe() for inp in design.inputs},
         fixed=dict(design.fixed),
-        choices={s.path: list(s.dist.values) for s in design.structural if hasattr(s.dist, "values")},
+        choices={s.path: list(s.dist.values) for s in design.structural if isinstance(s.dist, Choice)},
         correlations=[{"fields": [a, b], "rank": r} for a, b, r in design.correlations],
         thresholds=limits,
         analysis={"name": parsed[0], **parsed[2]} if parsed else None,
@@ -359,12 +364,15 @@ def _monte_carlo(
     seed: np.random.SeedSequence,
     runner: Runner | None,
     advance: Callable[[int], None],
-) -> tuple[list[dict[str, Accumulator]], list[int], list[RankStore]]:
-    """Draw chunk by chunk, evaluate every block on the same draws, accumulate in order."""
+    answer: str | None,
+) -> tuple[list[dict[str, Accumulator]], list[int], list[int], list[RankStore]]:
+    """Draw chunk by chunk, evaluate every block on the same draws, accumulate in order; count
+    the infeasible samples and, for an analysis, those with an ``answer``."""
     rng = np.random.default_rng(seed)
     accumulators = [{k: Accumulator(k, samples, limits.get(k, ()), k in LOG_KEYS) for k in keys} for _ in evaluators]
     ranks = [RankStore(min(samples, RANK_SAMPLES), len(design.inputs), keys) for _ in evaluators]
     infeasible = [0] * len(evaluators)
+    reached = [0] * len(evaluators)
     drawn: deque[NDArray[np.float64]] = deque()
 
     def tasks() -> Iterator[Task]:
@@ -381,9 +389,11 @@ def _monte_carlo(
         for key in keys:
             accumulators[b][key].add(evaluation.columns[key])
         infeasible[b] += int(np.count_nonzero(~evaluation.feasible))
+        if answer:
+            reached[b] += int(np.count_nonzero(np.isfinite(evaluation.columns[answer])))
         ranks[b].add(codes, {k: _scaled(k, evaluation.columns[k]) for k in keys})
         advance(len(codes))
-    return accumulators, infeasible, ranks
+    return accumulators, infeasible, reached, ranks
 
 
 def _evaluate(
@@ -415,7 +425,8 @@ def _sobol(
 ) -> dict[str, Any]:
     sobol_design = SobolDesign.build(design.codes, len(design.inputs), n, np.random.default_rng(design_seed))
     outputs = _evaluate(evaluator, design, sobol_design.points, runner)
-    result = sobol_from_outputs(sobol_design, outputs, design.paths, np.random.default_rng(bootstrap_seed))
+    chosen = {k: outputs[k] for k in keys}
+    result = sobol_from_outputs(sobol_design, chosen, design.paths, np.random.default_rng(bootstrap_seed))
     return {
         "n": n,
         "points": len(sobol_design.points),
