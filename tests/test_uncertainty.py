@@ -346,7 +346,9 @@ def test_sobol_indices_of_an_additive_function_match_their_analytic_values() -> 
     a, b = 2.0, 1.0
     design = SobolDesign.build(lambda u: u, 2, 1024, np.random.default_rng(3))
     x = design.points
-    result = sobol_from_outputs(design, {"y": a * x[:, 0] + b * x[:, 1]}, ["x1", "x2"], np.random.default_rng(4))
+    outputs = {"y": a * x[:, 0] + b * x[:, 1], "z": 3 * x[:, 0]}
+    result = sobol_from_outputs(design, outputs, ["x1", "x2"], np.random.default_rng(4))
+    assert result["z"]["x2"]["st"] == 0.0 and result["z"]["x1"]["st"] == pytest.approx(1.0, abs=0.03)
     for name, weight in (("x1", a), ("x2", b)):
         index = result["y"][name]
         exact = weight**2 / (a**2 + b**2)
@@ -467,7 +469,9 @@ def test_nodes_for_target_uncertainty_through_run() -> None:
     assert result.analysis == {"name": "nodes_for_target", "target": 1e25, "metric": "c_local", "max_nodes": 100_000}
     cost_only = run({}, MFU, samples=200, analysis=analysis, outputs=["cost_usd"], sobol=32)
     assert list(cost_only.outputs) == ["cost_usd"] and cost_only.blocks[0].reached_share == 1.0
-    assert list(cost_only.sensitivity["sobol"]["indices"]) == ["cost_usd"]
+    assert cost_only.sensitivity["sobol"]["indices"] == {
+        "cost_usd": {"training.mfu": dict.fromkeys(("s1", "s1_low", "s1_high", "st", "st_low", "st_high"), 1.0)}
+    }  # one input holds all the variance
     unreachable = run({}, MFU, samples=50, analysis={**analysis, "target": 1e30, "max_nodes": 1_000})
     assert unreachable.blocks[0].reached_share == 0.0 and unreachable.outputs["nodes"].p50 is None
     with pytest.raises(ScenarioError, match="set by the analysis"):

@@ -129,6 +129,9 @@ def sobol_from_outputs(
             usable.append(key)
     if not usable:
         return result
+    if d == 1:  # a single input carries all the variance: S1 = ST = 1 exactly
+        one = {"s1": 1.0, "s1_low": 1.0, "s1_high": 1.0, "st": 1.0, "st_low": 1.0, "st_high": 1.0}
+        return result | {key: {names[0]: dict(one)} for key in usable}
     f = np.stack([outputs[k] for k in usable])  # (s, n·(d + 2))
     f_a, f_b = f[:, :n], f[:, n : 2 * n]
     f_ab = f[:, 2 * n :].reshape(len(usable), d, n).transpose(1, 0, 2)
@@ -137,7 +140,8 @@ def sobol_from_outputs(
         res = stats.sobol_indices(
             func={"f_A": f_a[:, index], "f_B": f_b[:, index], "f_AB": f_ab[:, :, index]}, n=len(index)
         )
-        return np.stack([np.atleast_2d(res.first_order), np.atleast_2d(res.total_order)])
+        shape = (len(usable), d)  # SciPy squeezes its (s, d) arrays
+        return np.stack([np.reshape(res.first_order, shape), np.reshape(res.total_order, shape)])
 
     point = indices(np.arange(n))
     boot = stats.bootstrap(
