@@ -10,8 +10,8 @@ sweep axes.
 Gaussian copula: standard normals Z (n × d) are multiplied by the Cholesky factor L of the
 normal correlation matrix R, U = Φ(Z·Lᵀ), X_i = F_i⁻¹(U_i). A Spearman rank correlation r
 between two inputs corresponds to the normal correlation ρ = 2·sin(π·r/6) (K. Pearson 1907;
-e.g. Kurowicka & Cooke, "Uncertainty Analysis with High Dimensional Dependence Modelling",
-Wiley 2006, §4.2), which the copula preserves through any monotone marginal.
+see Kurowicka & Cooke, "Uncertainty Analysis with High Dimensional Dependence Modelling",
+Wiley 2006), which the copula preserves through any monotone marginal.
 
 Bounds: a continuous distribution that reaches outside the field's range is clipped to it: the
 probability beyond a bound, at most ``MAX_CUT``, is placed on the bound, so that every quantile
