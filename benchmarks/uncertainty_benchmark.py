@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import scipy
 
-from dtsim.uncertainty import load_config, run
+from dtsim.montecarlo import load_config, run
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "examples" / "uncertainty" / "reference-72-nodes.yaml"

@@ -22,6 +22,8 @@ def test_public_names() -> None:
             "sweep",
             "iter_sweep",
             "sweep_to_file",
+            "uncertainty",
+            "UncertaintyResult",
         ]
     )
 

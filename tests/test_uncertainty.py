@@ -1,4 +1,4 @@
-"""dtsim.uncertainty: distributions honour their quantiles, point masses reproduce simulate,
+"""dtsim.montecarlo: distributions honour their quantiles, point masses reproduce simulate,
 quantiles commute with monotone outputs, Sobol' indices match an analytic case, the copula gives
 the rank correlation asked for, analyses answer per sample as the scalar analysis does, the same
 seed gives the same bytes, and Dask gives what the local run gives."""
@@ -22,15 +22,15 @@ from conftest import ROOT
 from dtsim.analyses import nodes_for_target
 from dtsim.cli import app
 from dtsim.errors import DtsimError, ScenarioError
+from dtsim.montecarlo import DEFAULT_OUTPUTS, fan, load_config, run
+from dtsim.montecarlo.analysis import NodesForTarget, doubling_grid
+from dtsim.montecarlo.distributions import parse_distribution
+from dtsim.montecarlo.evaluation import sweep_feasible
+from dtsim.montecarlo.figures import cdf_figure, fan_figure, tornado_figure
+from dtsim.montecarlo.report import headline_section
+from dtsim.montecarlo.sampling import parse_design, spearman_to_normal
+from dtsim.montecarlo.sensitivity import SobolDesign, sobol_from_outputs
 from dtsim.scenario import parse_scenario
-from dtsim.uncertainty import DEFAULT_OUTPUTS, fan, load_config, run
-from dtsim.uncertainty.analysis import NodesForTarget, doubling_grid
-from dtsim.uncertainty.distributions import parse_distribution
-from dtsim.uncertainty.evaluation import sweep_feasible
-from dtsim.uncertainty.figures import cdf_figure, fan_figure, tornado_figure
-from dtsim.uncertainty.report import headline_section
-from dtsim.uncertainty.sampling import parse_design, spearman_to_normal
-from dtsim.uncertainty.sensitivity import SobolDesign, sobol_from_outputs
 
 REFERENCE = {"nodes": 72}
 MFU = {"training.mfu": {"dist": "uniform", "low": 0.3, "high": 0.5}}
@@ -443,18 +443,15 @@ def test_nodes_for_target_per_sample_equals_the_analysis() -> None:
         )
 
 
-def test_nodes_for_target_scans_where_the_metric_falls_with_nodes() -> None:
-    # At 1 bit/s, H is about 1.6e10 and η(2) = 0.438: c_local(2) < c_local(1), so the metric is not
-    # monotone and those samples are scanned node by node.
-    scenario = {"nodes": 1, "network": {"wan": {"bandwidth_mbps": 1e-6}}}
+def test_nodes_for_target_scan_finds_the_first_crossing_where_the_metric_dips() -> None:
+    # Revised physics: c_local(69) = 6.985e24 > c_local(70) = 6.932e24 (H steps 19 → 20), so the
+    # first node count reaching 6.96e24 is 69, not 71.
+    scenario = {"nodes": 1, "physics": "revised"}
     design = _design(MFU, base=scenario)
-    axes = design.axes(design.codes(design.draw(np.random.default_rng(2), 5)))
-    grid_metric = [dtsim.simulate({**scenario, "nodes": n}).c_local for n in (1, 2)]
-    assert grid_metric[1] < grid_metric[0]
-    evaluation = NodesForTarget(design.base, 3e24, "c_local", 100_000, ("nodes",))(axes, 5)
-    for i in range(5):
-        answer = nodes_for_target({**scenario, "training": {"mfu": float(axes["training.mfu"][i])}}, 3e24)
-        assert evaluation.columns["nodes"][i] == answer["nodes"]
+    axes = {"training.mfu": np.full(3, 0.4)}
+    evaluator = NodesForTarget(design.base, 6.96e24, "c_local", 100_000, ("nodes",))
+    assert evaluator._scan(axes, np.full(3, 128.0)).tolist() == [69.0, 69.0, 69.0]
+    assert nodes_for_target(scenario, 6.96e24)["nodes"] == 69
 
 
 def test_nodes_for_target_uncertainty_through_run() -> None:
@@ -512,7 +509,7 @@ def test_figures_are_svg_with_text_kept_as_text_and_reproducible() -> None:
 
 
 def test_importing_the_figures_module_leaves_pyplot_alone() -> None:
-    code = "import sys, dtsim.uncertainty.figures; print('matplotlib.pyplot' in sys.modules)"
+    code = "import sys, dtsim.montecarlo.figures; print('matplotlib.pyplot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

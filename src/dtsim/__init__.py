@@ -20,6 +20,8 @@ from __future__ import annotations
 from dtsim.analyses import analyze
 from dtsim.engine import iter_sweep, simulate, simulate_many, sweep, sweep_to_file
 from dtsim.errors import DtsimError, InfeasibleError, ScenarioError
+from dtsim.montecarlo import UncertaintyResult
+from dtsim.montecarlo import run as uncertainty
 from dtsim.result import Batch, Result
 from dtsim.scenario import Scenario, load_scenarios
 
@@ -32,6 +34,7 @@ __all__ = [
     "Result",
     "Scenario",
     "ScenarioError",
+    "UncertaintyResult",
     "analyze",
     "iter_sweep",
     "load_scenarios",
@@ -39,4 +42,5 @@ __all__ = [
     "simulate_many",
     "sweep",
     "sweep_to_file",
+    "uncertainty",
 ]

@@ -79,7 +79,7 @@ def uncertainty(
 
     Example: dtsim uncertainty examples/uncertainty/reference-72-nodes.yaml --plots figures
     """
-    from dtsim.uncertainty import fan, load_config, run
+    from dtsim.montecarlo import fan, load_config, run
 
     progress = _LazyProgress()
     try:
@@ -92,7 +92,7 @@ def uncertainty(
         result = run(**config, progress=progress, scheduler=scheduler)
         figures: dict[str, str] = {}
         if plots is not None:
-            from dtsim.uncertainty.figures import uncertainty_figures
+            from dtsim.montecarlo.figures import uncertainty_figures
 
             fan_data = None
             if config.get("analysis") is None and "nodes" not in _paths(config["distributions"]):

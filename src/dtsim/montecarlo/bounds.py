@@ -1,9 +1,7 @@
 """What a scenario field allows: its kind (number, whole number, text) and its range.
 
-``field_rule`` is the one place where the uncertainty analysis learns a field's bounds. It reads
-them from the scenario schema through the sweep's own axis rules, so that a distribution is held
-to exactly the range ``dtsim.sweep`` enforces; when scenario fields are described by a registry
-of their own, only this function changes.
+``field_rule`` is the one place where the uncertainty analysis learns a field's bounds: from the
+field registry (``dtsim.fields``), the same rules ``dtsim.sweep`` enforces.
 """
 
 from __future__ import annotations
@@ -48,28 +46,25 @@ class FieldRule:
 
 
 def field_rule(base: Scenario, path: str) -> FieldRule:
-    """The kind and range of the scenario field ``path`` (a sweep axis of ``base``).
+    """The kind and range of the scenario field ``path``, from the field registry.
 
     Raises ``ScenarioError`` naming ``path`` when it is not a field that can vary.
     """
-    from dtsim.engine import _field_info, _numeric_constraints
-    from dtsim.inputs import TEXT_FIELDS, scenario_columns
+    from dtsim.fields import FIELDS
 
-    columns = scenario_columns(base)
-    info = _field_info(path)
-    if info is None or path == "name" or path not in columns:
-        allowed = ", ".join(p for p in columns if p != "name")
+    spec = FIELDS.get(path)
+    if spec is None or not spec.sweepable:
+        allowed = ", ".join(p for p, s in FIELDS.items() if s.sweepable)
         raise ScenarioError(path, MISSING, f"not a scenario field that can vary; allowed: {allowed}")
-    if path in TEXT_FIELDS:
+    if spec.kind not in ("number", "integer"):
         return FieldRule(path, "text")
-    is_integer, bounds = _numeric_constraints([info, info.annotation])
     return FieldRule(
         path,
-        "integer" if is_integer else "number",
-        low=bounds.get("ge", bounds.get("gt", -math.inf)),
-        high=bounds.get("le", bounds.get("lt", math.inf)),
-        low_open="gt" in bounds,
-        high_open="lt" in bounds,
+        spec.kind,
+        low=-math.inf if spec.low is None else spec.low,
+        high=math.inf if spec.high is None else spec.high,
+        low_open=not spec.low_inclusive,
+        high_open=not spec.high_inclusive,
     )
 
 

@@ -34,9 +34,9 @@ from numpy.typing import NDArray
 from scipy import special
 
 from dtsim.errors import MISSING, DtsimError, ScenarioError
+from dtsim.montecarlo.bounds import FieldRule, check_value, field_rule
+from dtsim.montecarlo.distributions import Choice, Continuous, Fixed, parse_distribution
 from dtsim.scenario import Scenario
-from dtsim.uncertainty.bounds import FieldRule, check_value, field_rule
-from dtsim.uncertainty.distributions import Choice, Continuous, Fixed, parse_distribution
 
 __all__ = ["MAX_CUT", "Design", "Input", "parse_design", "spearman_to_normal"]
 

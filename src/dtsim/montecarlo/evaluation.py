@@ -75,29 +75,14 @@ def _float_column(values: np.ndarray) -> NDArray[np.float64]:
 
 
 def sweep_feasible(base: Scenario, axes: Axes, size: int, keys: tuple[str, ...]) -> Evaluation:
-    """Evaluate zipped ``axes`` on ``base``; points the physics refuses are infeasible (NaN).
-
-    ``dtsim.sweep`` refuses a whole batch on its first infeasible point, so a refused batch is
-    split in halves until the infeasible points are isolated: k infeasible points among n cost
-    about 2·k·log2(n) extra sweeps. This is the one place to change once sweeps report
-    feasibility per point.
-    """
+    """Evaluate zipped ``axes`` on ``base``; points the physics refuses are infeasible (NaN),
+    as the sweep's ``feasible`` column says."""
     if not axes:  # every input fixed: one evaluation stands for all samples
         one = sweep_feasible(base, {"nodes": np.array([float(base.nodes)])}, 1, keys)
         return Evaluation({k: np.repeat(v, size) for k, v in one.columns.items()}, np.repeat(one.feasible, size))
-    try:
-        batch = sweep(base, axes)
-    except InfeasibleError:
-        if size == 1:
-            return Evaluation({k: np.full(1, np.nan) for k in keys}, np.zeros(1, dtype=bool))
-        half = size // 2
-        left = sweep_feasible(base, {p: v[:half] for p, v in axes.items()}, half, keys)
-        right = sweep_feasible(base, {p: v[half:] for p, v in axes.items()}, size - half, keys)
-        return Evaluation(
-            {k: np.concatenate([left.columns[k], right.columns[k]]) for k in keys},
-            np.concatenate([left.feasible, right.feasible]),
-        )
-    return Evaluation({k: _float_column(batch.columns[k]) for k in keys}, np.ones(size, dtype=bool))
+    batch = sweep(base, axes)
+    feasible = np.array(batch.columns["feasible"], dtype=bool)
+    return Evaluation({k: _float_column(batch.columns[k]) for k in keys}, feasible)
 
 
 @dataclass(frozen=True, eq=False)

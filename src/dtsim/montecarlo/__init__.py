@@ -19,7 +19,7 @@ Modules, imports pointing down:
 
 from __future__ import annotations
 
-from dtsim.uncertainty.api import (
+from dtsim.montecarlo.api import (
     DEFAULT_OUTPUTS,
     DEFAULT_THRESHOLDS,
     Block,
@@ -29,7 +29,7 @@ from dtsim.uncertainty.api import (
     load_config,
     run,
 )
-from dtsim.uncertainty.statistics import OutputStats
+from dtsim.montecarlo.statistics import OutputStats
 
 __all__ = [
     "DEFAULT_OUTPUTS",

@@ -28,8 +28,8 @@ from numpy.typing import NDArray
 
 from dtsim.analyses.search import MAX_NODES, METRICS
 from dtsim.errors import MISSING, ScenarioError
+from dtsim.montecarlo.evaluation import Axes, Evaluation, Evaluator, sweep_feasible
 from dtsim.scenario import Scenario
-from dtsim.uncertainty.evaluation import Axes, Evaluation, Evaluator, sweep_feasible
 
 __all__ = ["ANALYSES", "AnalysisKind", "NodesForTarget", "doubling_grid", "parse_analysis"]
 
@@ -164,7 +164,7 @@ def _parse_nodes_for_target(args: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _build_nodes_for_target(base: Scenario, args: dict[str, Any], keys: tuple[str, ...]) -> Evaluator:
-    if base.strategy not in ("diloco", "hierarchical"):
+    if (base.strategy or "diloco") not in ("diloco", "hierarchical"):
         raise ScenarioError("scenario.strategy", base.strategy, "nodes_for_target supports diloco and hierarchical")
     return NodesForTarget(base, args["target"], args["metric"], args["max_nodes"], keys)
 

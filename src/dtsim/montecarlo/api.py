@@ -16,10 +16,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dtsim.errors import MISSING, ScenarioError
-from dtsim.scenario import Scenario, load_documents, parse_scenario
-from dtsim.uncertainty.analysis import parse_analysis
-from dtsim.uncertainty.distributions import Choice
-from dtsim.uncertainty.evaluation import (
+from dtsim.montecarlo.analysis import parse_analysis
+from dtsim.montecarlo.distributions import Choice
+from dtsim.montecarlo.evaluation import (
     CHUNK,
     LOG_KEYS,
     NUMERIC_KEYS,
@@ -31,9 +30,10 @@ from dtsim.uncertainty.evaluation import (
     executor,
     run_tasks,
 )
-from dtsim.uncertainty.sampling import Design, chunks, parse_design
-from dtsim.uncertainty.sensitivity import RankStore, SobolDesign, sobol_from_outputs, tornado_codes, tornado_rows
-from dtsim.uncertainty.statistics import MAX_SAMPLES, Accumulator, OutputStats
+from dtsim.montecarlo.sampling import Design, chunks, parse_design
+from dtsim.montecarlo.sensitivity import RankStore, SobolDesign, sobol_from_outputs, tornado_codes, tornado_rows
+from dtsim.montecarlo.statistics import MAX_SAMPLES, Accumulator, OutputStats
+from dtsim.scenario import Scenario, load_documents, parse_scenario
 
 __all__ = [
     "DEFAULT_OUTPUTS",
@@ -270,7 +270,7 @@ def run(
 ) -> UncertaintyResult:
     """Propagate the uncertainty of ``distributions`` through ``scenario`` by Monte Carlo.
 
-    ``distributions``: {field path: distribution} (see ``dtsim.uncertainty.distributions``),
+    ``distributions``: {field path: distribution} (see ``dtsim.montecarlo.distributions``),
     optionally with ``correlations: [{fields: [A, B], rank: r}]`` (or pass ``correlations``).
     ``samples`` draws from ``numpy.random.default_rng`` seeded by ``seed`` (the same seed gives
     the same result). ``outputs``: result keys to summarise (or, with ``analysis``, its answer

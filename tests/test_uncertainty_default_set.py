@@ -13,9 +13,9 @@ from scipy import stats
 
 import dtsim
 from conftest import ROOT
+from dtsim.montecarlo import load_config, run
+from dtsim.montecarlo.sampling import parse_design
 from dtsim.scenario import parse_scenario
-from dtsim.uncertainty import load_config, run
-from dtsim.uncertainty.sampling import parse_design
 
 DEFAULT = ROOT / "examples" / "uncertainty" / "default.yaml"
 #: Besiroglu et al. 2024 (arXiv 2404.10102): the estimates the set is centred on.

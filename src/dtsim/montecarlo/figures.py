@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from dtsim.uncertainty.api import FanData, UncertaintyResult
-from dtsim.uncertainty.statistics import CDF_PROBABILITIES, QUANTILES
+from dtsim.montecarlo.api import FanData, UncertaintyResult
+from dtsim.montecarlo.statistics import CDF_PROBABILITIES, QUANTILES
 
 __all__ = ["FAN_THRESHOLDS", "cdf_figure", "fan_figure", "tornado_figure", "uncertainty_figures"]
 

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dtsim.uncertainty.api import ScenarioLike, UncertaintyResult, fan, run
-from dtsim.uncertainty.figures import cdf_figure, fan_figure, tornado_figure
-from dtsim.uncertainty.statistics import OutputStats
+from dtsim.montecarlo.api import ScenarioLike, UncertaintyResult, fan, run
+from dtsim.montecarlo.figures import cdf_figure, fan_figure, tornado_figure
+from dtsim.montecarlo.statistics import OutputStats
 
 __all__ = ["HeadlineSection", "headline_section"]
 

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from scipy import stats
 from scipy.stats import qmc
 
-from dtsim.uncertainty.sampling import Design
+from dtsim.montecarlo.sampling import Design
 
 __all__ = [
     "BOOTSTRAP_RESAMPLES",
