@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dtsim.analyses.constants import chinchilla_optimal, compression_quality, max_training_duration
+from dtsim.analyses.reliability import mitigation_table, reliability
 from dtsim.analyses.search import model_size_sweep, nodes_for_target
 from dtsim.analyses.thresholds import collateral_count, max_gpus_under_threshold_node, node_spec
 from dtsim.engine import simulate
@@ -50,6 +51,8 @@ ANALYSES: dict[str, Callable[..., dict[str, Any]]] = {
     "chinchilla_optimal": chinchilla_optimal,
     "max_training_duration": max_training_duration,
     "ratio": ratio,
+    "reliability": lambda **args: reliability(**args).to_dict(),
+    "mitigation_table": lambda **args: mitigation_table(**args).to_dict(),
 }
 
 
