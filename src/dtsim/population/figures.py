@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -25,7 +22,11 @@ def _svg(fig: object) -> str:
 
 def population_figures(table: ModelTable) -> dict[str, str]:
     """``{name: svg}``: ``cumulative_vs_individual`` and ``log_compute_histograms``."""
-    plt.rcParams.update({"svg.hashsalt": "dtsim", "font.size": 9})
+    with plt.rc_context({"svg.hashsalt": "dtsim", "font.size": 9}):
+        return _figures(table)
+
+
+def _figures(table: ModelTable) -> dict[str, str]:
     years = np.unique(table.years)
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for i, year in enumerate(years):

@@ -1,19 +1,21 @@
 """``dtsim report``: regenerate every table of the seed documents, the errata and the figures
-from the scenario tables of ``scenarios/``, optionally with changed assumptions."""
+from the report table specifications (bundled in ``dtsim/data/report/``, or a directory of one's
+own), optionally with changed assumptions."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from dtsim.errors import ScenarioError
 from dtsim.report.render import render_html, render_markdown
 from dtsim.report.spec import TableSpec, load_table_specs
-from dtsim.report.tables import _ANALYSIS_CACHE, Table, build_table
+from dtsim.report.tables import AnalysisCache, Table, build_table
 
-__all__ = ["Report", "build_report", "table_spec_files", "write_report"]
+__all__ = ["Report", "build_report", "bundled_tables", "table_spec_files", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,11 @@ class Report:
         return render_html(self.tables, self.figures, self.overrides, __version__)
 
 
+def bundled_tables() -> Path:
+    """The directory of the bundled report table specifications (package data)."""
+    return Path(str(resources.files("dtsim.data").joinpath("report")))
+
+
 def table_spec_files(directory: Path) -> list[Path]:
     """The report files of a scenarios directory: ``*.yaml`` holding ``tables:``, in name order."""
     if not directory.is_dir():
@@ -52,16 +59,17 @@ def build_report(
     from dtsim.report.figures import render_figures
 
     overrides = dict(overrides or {})
-    _ANALYSIS_CACHE.clear()
-    tables = [build_table(spec, overrides) for spec in specs]
+    cache = AnalysisCache()
+    tables = [build_table(spec, overrides, cache) for spec in specs]
     order = {"001": 0, "002": 1}
     tables.sort(key=lambda t: order.get(t.spec.seed, 2))
     return Report(tables, render_figures(overrides) if figures else {}, overrides)
 
 
-def write_report(out: Path, scenarios: Path, overrides: Mapping[str, Any] | None = None) -> list[Path]:
-    """Write ``report.md``, ``report.html`` and ``figures/*.svg`` under ``out``."""
-    report = build_report(load_table_specs(table_spec_files(scenarios)), overrides)
+def write_report(out: Path, scenarios: Path | None = None, overrides: Mapping[str, Any] | None = None) -> list[Path]:
+    """Write ``report.md``, ``report.html`` and ``figures/*.svg`` under ``out`` (``scenarios``: a
+    directory of table specifications; default: the bundled ones)."""
+    report = build_report(load_table_specs(table_spec_files(scenarios or bundled_tables())), overrides)
     figure_dir = out / "figures"
     figure_dir.mkdir(parents=True, exist_ok=True)
     written = []

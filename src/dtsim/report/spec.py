@@ -1,4 +1,4 @@
-"""Report table specifications: the YAML files of ``scenarios/`` (one per seed scenario or
+"""Report table specifications: YAML files (bundled in ``dtsim/data/report/``, one per seed scenario or
 table family). A table is a base scenario, rows (each overriding fields or naming an
 analysis) and columns (a result key, where it comes from, and its display format)."""
 

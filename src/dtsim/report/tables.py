@@ -14,7 +14,7 @@ from dtsim.report.formats import format_value
 from dtsim.report.spec import Column, Row, TableSpec
 from dtsim.scenario import set_path
 
-__all__ = ["Cell", "Table", "build_table", "merge_scenario"]
+__all__ = ["AnalysisCache", "Cell", "Table", "build_table", "merge_scenario"]
 
 #: Analyses that take the row's scenario as their ``scenario`` argument.
 SCENARIO_ANALYSES = frozenset({"nodes_for_target", "model_size_sweep"})
@@ -67,15 +67,19 @@ def _lookup(source: Mapping[str, Any], key: str) -> Any:
     return value
 
 
-def _analysis(name: str, args: Mapping[str, Any], scenario: dict[str, Any] | None) -> dict[str, Any]:
-    key = json.dumps([name, args, scenario], sort_keys=True, default=str)
-    if key not in _ANALYSIS_CACHE:
-        _ANALYSIS_CACHE[key] = _run_analysis(name, args, scenario)
-    return _ANALYSIS_CACHE[key]
+class AnalysisCache:
+    """Analysis answers of one report, by name, arguments and scenario: a report asks the same
+    search for several columns (the nodes and the cost of one search)."""
 
+    def __init__(self) -> None:
+        self._answers: dict[str, dict[str, Any]] = {}
 
-#: One report asks the same analysis for several columns (nodes and cost of one search).
-_ANALYSIS_CACHE: dict[str, dict[str, Any]] = {}
+    def get(self, name: str, args: Mapping[str, Any], scenario: dict[str, Any] | None) -> dict[str, Any]:
+        """The analysis answer, computed once per report."""
+        key = json.dumps([name, args, scenario], sort_keys=True, default=str)
+        if key not in self._answers:
+            self._answers[key] = _run_analysis(name, args, scenario)
+        return self._answers[key]
 
 
 def _run_analysis(name: str, args: Mapping[str, Any], scenario: dict[str, Any] | None) -> dict[str, Any]:
@@ -85,9 +89,13 @@ def _run_analysis(name: str, args: Mapping[str, Any], scenario: dict[str, Any] |
     return analyze(name, **args)
 
 
-def build_table(spec: TableSpec, overrides: Mapping[str, Any] | None = None) -> Table:
+def build_table(
+    spec: TableSpec, overrides: Mapping[str, Any] | None = None, cache: AnalysisCache | None = None
+) -> Table:
     """Evaluate every cell of a table. ``overrides`` (dotted paths) change the base scenario
-    before the rows apply their own fields, so a row that varies a field keeps its value."""
+    before the rows apply their own fields, so a row that varies a field keeps its value;
+    ``cache`` shares analysis answers across the tables of one report."""
+    cache = cache or AnalysisCache()
     scenarios = [merge_scenario(spec.base, overrides, row.set) if (spec.base or row.set) else None for row in spec.rows]
     needs_result = [
         row.analysis is None and s is not None and any(c.analysis is None for c in spec.columns)
@@ -98,14 +106,14 @@ def build_table(spec: TableSpec, overrides: Mapping[str, Any] | None = None) -> 
     sources: list[dict[str, Any]] = []
     for row, scenario, need in zip(spec.rows, scenarios, needs_result, strict=True):
         if row.analysis is not None:
-            sources.append(_analysis(row.analysis, row.args, scenario))
+            sources.append(cache.get(row.analysis, row.args, scenario))
         else:
             sources.append(next(results) if need else {})
 
     values: list[list[Any]] = []
     for row, scenario, source in zip(spec.rows, scenarios, sources, strict=True):
         columns = [_for_row(column, row) for column in spec.columns]
-        values.append([_cell_value(column, row, scenario, source) for column in columns])
+        values.append([_cell_value(column, scenario, source, cache) for column in columns])
     for j, column in enumerate(spec.columns):
         if column.relative == "best":
             best = max(v[j] for v in values if v[j] is not None)
@@ -145,11 +153,11 @@ def _case_id(row_case: str | None, suffix: str) -> str | None:
     return row_case.replace("{col}", suffix) if "{col}" in row_case else row_case + suffix
 
 
-def _cell_value(column: Column, row: Row, scenario: dict[str, Any] | None, source: dict[str, Any]) -> Any:
+def _cell_value(column: Column, scenario: dict[str, Any] | None, source: dict[str, Any], cache: AnalysisCache) -> Any:
     if column.key.startswith("scenario."):
         return _lookup(scenario or {}, column.key.removeprefix("scenario."))
     if column.analysis is not None:
-        source = _analysis(column.analysis, column.args, merge_scenario(scenario, column.set) if scenario else None)
+        source = cache.get(column.analysis, column.args, merge_scenario(scenario, column.set) if scenario else None)
     elif column.set:
         assert scenario is not None, "a column with `set` needs a row scenario"
         (result,) = simulate_many([merge_scenario(scenario, column.set)])
