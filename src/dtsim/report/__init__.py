@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from dtsim.errors import ScenarioError
+from dtsim.loading import read_text
+from dtsim.output import atomic_directory, check_destination
 from dtsim.report.render import render_html, render_markdown
 from dtsim.report.spec import TableSpec, load_table_specs
 from dtsim.report.tables import _ANALYSIS_CACHE, Table, build_table
@@ -39,7 +41,7 @@ def table_spec_files(directory: Path) -> list[Path]:
     """The report files of a scenarios directory: ``*.yaml`` holding ``tables:``, in name order."""
     if not directory.is_dir():
         raise ScenarioError("--scenarios", str(directory), "not a directory of scenario tables")
-    files = sorted(p for p in directory.glob("*.yaml") if "tables:" in p.read_text("utf-8"))
+    files = sorted(p for p in directory.glob("*.yaml") if "tables:" in read_text(p, what="report table file"))
     if not files:
         raise ScenarioError("--scenarios", str(directory), "holds no report tables (*.yaml with `tables:`)")
     return files
@@ -60,17 +62,17 @@ def build_report(
 
 
 def write_report(out: Path, scenarios: Path, overrides: Mapping[str, Any] | None = None) -> list[Path]:
-    """Write ``report.md``, ``report.html`` and ``figures/*.svg`` under ``out``."""
+    """Write ``report.md``, ``report.html`` and ``figures/*.svg`` under ``out``, atomically:
+    everything is computed and rendered first, then written to a staging folder beside
+    ``out`` and moved in (``figures/`` replaced whole); an error or an interrupt leaves
+    ``out`` as it was. Other files in ``out`` are kept."""
+    check_destination(out, field="--out", directory=True)
     report = build_report(load_table_specs(table_spec_files(scenarios)), overrides)
-    figure_dir = out / "figures"
-    figure_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, (_, svg) in report.figures.items():
-        path = figure_dir / f"{name}.svg"
-        path.write_text(svg, "utf-8")
-        written.append(path)
-    for name, text in (("report.md", report.markdown()), ("report.html", report.html())):
-        path = out / name
-        path.write_text(text, "utf-8")
-        written.append(path)
-    return written
+    texts = {"report.md": report.markdown(), "report.html": report.html()}
+    with atomic_directory(out, field="--out") as staging:
+        (staging / "figures").mkdir()
+        for name, (_, svg) in report.figures.items():
+            (staging / "figures" / f"{name}.svg").write_text(svg, "utf-8")
+        for name, text in texts.items():
+            (staging / name).write_text(text, "utf-8")
+    return [*(out / "figures" / f"{name}.svg" for name in report.figures), *(out / name for name in texts)]
