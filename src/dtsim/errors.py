@@ -42,12 +42,12 @@ def one_line(text: str, limit: int | None = None) -> str:
 
 
 _REPR = reprlib.Repr()
-_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxstring = _REPR.maxother = 200
 _REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 6
 _REPR.maxlevel = 3
 
 
-def _short(value: Any, limit: int = 60) -> str:
+def _short(value: Any, limit: int = 200) -> str:
     """A value for a message: its repr, bounded in length, depth and (for integers) digits."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 190:
         return f"<a {value.bit_length() * 0.30103:.0f}-digit integer>"

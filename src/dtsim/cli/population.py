@@ -69,12 +69,15 @@ def population_sample(
     from dtsim.population import load_sample_config, sample_years
     from dtsim.population.sample import MAX_SAMPLES, MAX_SEED, with_changes
 
+    changes: dict[str, int] = {}
     try:
-        changes: dict[str, int] = {}
         if samples is not None:
             changes["samples"] = number("--samples", samples, integer=True, low=1, high=MAX_SAMPLES)
         if seed is not None:
             changes["seed"] = number("--seed", seed, integer=True, low=0, high=MAX_SEED)
+    except DtsimError as exc:
+        fail(exc)
+    try:
         cfg, folder = load_sample_config(config)
         cfg = with_changes(cfg, changes, source="--samples" if "samples" in changes else "--seed")
         with Progress(

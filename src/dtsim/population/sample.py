@@ -33,6 +33,7 @@ __all__ = [
     "SampleConfig",
     "extrapolated_totals",
     "load_sample_config",
+    "parse_sample_config",
     "sample_populations",
     "sample_years",
     "skew_normal",
@@ -136,11 +137,13 @@ def load_sample_config(path: str | Path) -> tuple[SampleConfig, Path]:
     if len(docs) != 1 or not isinstance(docs[0][1], dict):
         raise ScenarioError("", str(path), "a configuration file holds one mapping")
     source, data = docs[0]
-    return _validated(data, source), Path(path).parent
+    return parse_sample_config(data, source), Path(path).parent
 
 
-def _validated(data: dict[str, Any], source: str) -> SampleConfig:
-    """A validated configuration; every error a ``ScenarioError`` naming the field and source."""
+def parse_sample_config(data: Any, source: str = "<config>") -> SampleConfig:
+    """Validate a configuration mapping; every error a ``ScenarioError`` naming the field."""
+    if not isinstance(data, dict):
+        raise ScenarioError("", type(data).__name__, "a configuration is a mapping", source=source)
     try:
         return SampleConfig.model_validate(data)
     except ValidationError as exc:
@@ -153,7 +156,7 @@ def _validated(data: dict[str, Any], source: str) -> SampleConfig:
 def with_changes(config: SampleConfig, changes: dict[str, Any], *, source: str) -> SampleConfig:
     """The configuration with top-level fields replaced (command-line overrides), validated
     again; an error names ``source``."""
-    return _validated({**config.model_dump(), **changes}, source) if changes else config
+    return parse_sample_config({**config.model_dump(), **changes}, source) if changes else config
 
 
 def extrapolated_totals(totals: Totals, years: list[int]) -> dict[int, float]:
