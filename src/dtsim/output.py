@@ -94,15 +94,26 @@ def _terminate_raises() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _uninterrupted() -> Iterator[None]:
-    """For the block: SIGINT and SIGTERM are held back (delivered when it ends)."""
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+    """For the block: SIGINT and SIGTERM are held back and re-delivered when it ends (Python
+    runs signal handlers in the main thread, so holding them there works whichever thread the
+    system picked to receive them)."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    held: list[int] = []
+    previous: dict[int, Any] = {}
+    for signum in (int(signal.SIGINT), int(signal.SIGTERM)):
+        handler = signal.getsignal(signum)
+        if handler is not None:  # None: a handler not installed from Python; left alone
+            previous[signum] = handler
+            signal.signal(signum, lambda received, frame: held.append(received))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if held:
+            signal.raise_signal(held[0])
 
 
 @functools.cache
@@ -165,25 +176,24 @@ def atomic_path(dest: str | Path, *, field: str = "--out") -> Iterator[Path]:
     without an error, removed otherwise (error, ``KeyboardInterrupt``, SIGTERM)."""
     dest = check_destination(dest, field=field)
     with _terminate_raises():
-        try:
-            fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
-        except OSError as exc:
-            raise ScenarioError(field, str(dest), _problem(exc)) from None
-        os.close(fd)
-        tmp = Path(name)
+        tmp: Path | None = None
         committed = False
         try:
+            with _uninterrupted():  # the temporary file exists only once its name is known
+                fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+                os.close(fd)
+                tmp = Path(name)
             yield tmp
             with _uninterrupted():
                 os.chmod(tmp, _file_mode())
                 os.replace(tmp, dest)
                 committed = True
         except OSError as exc:
-            if not committed:
+            if tmp is not None and not committed:
                 _remove(tmp)
             raise ScenarioError(field, str(dest), _problem(exc)) from None
         except BaseException:
-            if not committed:
+            if tmp is not None and not committed:
                 _remove(tmp)
             raise
 
@@ -210,15 +220,14 @@ def atomic_directory(dest: str | Path, *, field: str = "--out") -> Iterator[Path
     except OSError as exc:
         raise ScenarioError(field, str(dest), f"{_problem(exc)} (is a part of the path a file?)") from None
     with _terminate_raises():
+        staging: Path | None = None
         try:
-            staging = Path(
-                tempfile.mkdtemp(prefix=".staging-", dir=dest)
-                if existed
-                else tempfile.mkdtemp(prefix=f".{dest.name}.staging-", dir=dest.parent)
-            )
-        except OSError as exc:
-            raise ScenarioError(field, str(dest), _problem(exc)) from None
-        try:
+            with _uninterrupted():  # the staging folder exists only once its name is known
+                staging = Path(
+                    tempfile.mkdtemp(prefix=".staging-", dir=dest)
+                    if existed
+                    else tempfile.mkdtemp(prefix=f".{dest.name}.staging-", dir=dest.parent)
+                )
             yield staging
             with _uninterrupted():
                 if existed:
@@ -227,11 +236,14 @@ def atomic_directory(dest: str | Path, *, field: str = "--out") -> Iterator[Path
                 else:
                     os.chmod(staging, 0o777 & ~_umask())  # as mkdir makes it; temporary folders start at 0o700
                     os.rename(staging, dest)
+                staging = None
         except OSError as exc:
-            _remove(staging)
+            if staging is not None:
+                _remove(staging)
             raise ScenarioError(field, str(dest), _problem(exc)) from None
         except BaseException:
-            _remove(staging)
+            if staging is not None:
+                _remove(staging)
             raise
 
 

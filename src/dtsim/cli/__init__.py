@@ -28,10 +28,10 @@ def main(argv: list[str] | None = None) -> None:
     line and exits with status 2, like a ``DtsimError``; Ctrl-C exits with 130 and SIGTERM during
     a write with 143, both without a traceback; NumPy's floating-point warnings are never shown
     (results are checked for finiteness instead)."""
-    warnings.filterwarnings("ignore", category=RuntimeWarning)
-    np.seterr(all="ignore")
     try:
-        code = app(args=argv, prog_name="dtsim", standalone_mode=False)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", category=RuntimeWarning)
+            code = app(args=argv, prog_name="dtsim", standalone_mode=False)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         code = 130
