@@ -33,6 +33,7 @@ from dtsim.loading import (
     load_documents,
     load_yaml_text,
     parse_documents,
+    parse_value,
     read_csv_rows,
     read_text,
 )
@@ -209,6 +210,15 @@ def test_files_are_read_within_their_byte_limit(tmp_path: Path) -> None:
 )
 def test_yaml_refusals_are_one_line_naming_the_place(text: str, needle: str) -> None:
     _one_line_error(lambda: parse_documents(text, ".yaml", "s.yaml"), "s.yaml", needle)
+
+
+def test_command_line_values_use_the_same_rules() -> None:
+    assert parse_value("25") == 25 and parse_value("1e9") == 1e9 and parse_value("{1: 1.0}") == {1: 1.0}
+    assert parse_value("a: b: c") == "a: b: c"  # not YAML: the text itself
+    _one_line_error(lambda: parse_value("1:30", "--set"), "--set", "base-60")
+    _one_line_error(lambda: parse_value("9" * 400, "--vary"), "--vary", "float range")
+    _one_line_error(lambda: parse_value("[" * 70 + "]" * 70, "--set"), "--set", "deeper than 64")
+    assert parse_value("[" * 5000) == "[" * 5000  # unclosed: not YAML, text (that the schema refuses)
 
 
 def test_yaml_1_2_numbers() -> None:

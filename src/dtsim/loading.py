@@ -72,6 +72,7 @@ __all__ = [
     "load_yaml_text",
     "parse_documents",
     "parse_json_text",
+    "parse_value",
     "read_bytes",
     "read_csv_rows",
     "read_text",
@@ -565,16 +566,14 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
     return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark else str(problem)
 
 
-def load_yaml_text(text: str, source: str = "<text>") -> Any:
-    """One YAML document as plain data (see the module docstring for the rules)."""
+def _load_yaml(text: str, source: str) -> Any:
+    """One YAML document; a syntax error is raised as ``yaml.YAMLError``."""
     loader = None
     collecting = gc.isenabled()
     gc.disable()  # composing allocates many objects and no cycles: collections would only cost time
     try:
         loader = _Loader(text, source)
         return loader.get_single_data()
-    except yaml.YAMLError as exc:
-        raise ScenarioError("", source, f"not valid YAML: {_yaml_problem(exc)}") from None
     except RecursionError:  # pragma: no cover - the depth limit comes first
         raise ScenarioError("", source, f"not valid YAML: nesting deeper than {MAX_DEPTH} levels") from None
     finally:
@@ -582,6 +581,25 @@ def load_yaml_text(text: str, source: str = "<text>") -> Any:
             gc.enable()
         if loader is not None:
             loader.dispose()
+
+
+def load_yaml_text(text: str, source: str = "<text>") -> Any:
+    """One YAML document as plain data (see the module docstring for the rules)."""
+    try:
+        return _load_yaml(text, source)
+    except yaml.YAMLError as exc:
+        raise ScenarioError("", source, f"not valid YAML: {_yaml_problem(exc)}") from None
+
+
+def parse_value(text: str, source: str = "--set") -> Any:
+    """A command-line value (``--set KEY=VALUE``, ``--vary PATH=V1,V2``) read as YAML by the same
+    rules (``25`` → 25, ``1e9`` → 1e9, ``{1: 1.0}`` → a table); text that is not valid YAML is
+    the text itself, but a refused form (``1:30``, ``.nan``, ``1e400``, a duplicate key) is
+    still refused, naming ``source``."""
+    try:
+        return _load_yaml(text, source)
+    except yaml.YAMLError:
+        return text
 
 
 # --------------------------------------------------------------------------------------------
