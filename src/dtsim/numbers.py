@@ -35,7 +35,7 @@ def number_problem(value: Any, *, integer: bool = False) -> tuple[float | int | 
     """``(value as float or int, None)`` for an acceptable number, ``(None, why)`` otherwise."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
         kind = "a boolean" if isinstance(value, bool | np.bool_) else "None" if value is None else type(value).__name__
-        return None, f"expected a {'whole ' if integer else ''}number, got {kind}"
+        return None, f"expected a number, got {kind}"
     if isinstance(value, int | np.integer):
         whole = int(value)
         try:
