@@ -32,8 +32,10 @@ def _figures(table: ModelTable) -> dict[str, str]:
     for i, year in enumerate(years):
         c = np.sort(table.compute[table.years == year])
         fit = cumulative_fit(c)
-        ax.loglog(c, np.cumsum(c), "o", ms=3, color=f"C{i % 10}", label=f"{year} (slope {fit['slope']:.2f})")
-        ax.loglog(c, 10 ** (fit["slope"] * np.log10(c) + fit["intercept"]), "-", lw=0.8, color=f"C{i % 10}")
+        label = f"{year} (slope {fit['slope']:.2f})" if fit["slope"] is not None else f"{year} (one size: no fit)"
+        ax.loglog(c, np.cumsum(c), "o", ms=3, color=f"C{i % 10}", label=label)
+        if fit["slope"] is not None:
+            ax.loglog(c, 10 ** (fit["slope"] * np.log10(c) + fit["intercept"]), "-", lw=0.8, color=f"C{i % 10}")
     ax.set(
         xlabel="model training compute m (FLOP)",
         ylabel="cumulative compute of models ≤ m (FLOP)",

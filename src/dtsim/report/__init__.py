@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from dtsim.errors import ScenarioError
+from dtsim.loading import read_text
+from dtsim.output import atomic_directory, check_destination
 from dtsim.report.render import render_html, render_markdown
 from dtsim.report.spec import TableSpec, load_table_specs
 from dtsim.report.tables import AnalysisCache, Table, build_table
@@ -46,7 +48,7 @@ def table_spec_files(directory: Path) -> list[Path]:
     """The report files of a scenarios directory: ``*.yaml`` holding ``tables:``, in name order."""
     if not directory.is_dir():
         raise ScenarioError("--scenarios", str(directory), "not a directory of scenario tables")
-    files = sorted(p for p in directory.glob("*.yaml") if "tables:" in p.read_text("utf-8"))
+    files = sorted(p for p in directory.glob("*.yaml") if "tables:" in read_text(p, what="report table file"))
     if not files:
         raise ScenarioError("--scenarios", str(directory), "holds no report tables (*.yaml with `tables:`)")
     return files
@@ -68,17 +70,17 @@ def build_report(
 
 def write_report(out: Path, scenarios: Path | None = None, overrides: Mapping[str, Any] | None = None) -> list[Path]:
     """Write ``report.md``, ``report.html`` and ``figures/*.svg`` under ``out`` (``scenarios``: a
-    directory of table specifications; default: the bundled ones)."""
+    directory of table specifications; default: the bundled ones), atomically:
+    everything is computed and rendered first, then written to a staging folder beside
+    ``out`` and moved in (``figures/`` replaced whole); an error or an interrupt leaves
+    ``out`` as it was. Other files in ``out`` are kept."""
+    check_destination(out, field="--out", directory=True)
     report = build_report(load_table_specs(table_spec_files(scenarios or bundled_tables())), overrides)
-    figure_dir = out / "figures"
-    figure_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, (_, svg) in report.figures.items():
-        path = figure_dir / f"{name}.svg"
-        path.write_text(svg, "utf-8")
-        written.append(path)
-    for name, text in (("report.md", report.markdown()), ("report.html", report.html())):
-        path = out / name
-        path.write_text(text, "utf-8")
-        written.append(path)
-    return written
+    texts = {"report.md": report.markdown(), "report.html": report.html()}
+    with atomic_directory(out, field="--out") as staging:
+        (staging / "figures").mkdir()
+        for name, (_, svg) in report.figures.items():
+            (staging / "figures" / f"{name}.svg").write_text(svg, "utf-8")
+        for name, text in texts.items():
+            (staging / name).write_text(text, "utf-8")
+    return [*(out / "figures" / f"{name}.svg" for name in report.figures), *(out / name for name in texts)]
