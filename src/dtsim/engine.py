@@ -33,7 +33,7 @@ from dtsim.inputs import Inputs, compile_inputs
 from dtsim.normalize import RELIABILITY_ON, Columns, normalize, raw_columns, stack_columns
 from dtsim.outcome import Outcome, outcome
 from dtsim.result import Batch, Result
-from dtsim.rules import check_columns
+from dtsim.rules import check_columns, deferred
 from dtsim.scenario import Scenario, load_scenarios, parse_scenario
 from dtsim.strategies import Refusal, Schedule, schedule
 
@@ -77,6 +77,16 @@ def _scenarios(item: ScenarioLike) -> list[Scenario]:
     if isinstance(item, str | Path):
         return load_scenarios(item)
     return [parse_scenario(item)]
+
+
+def _unchecked(item: ScenarioLike) -> list[Scenario]:
+    """Scenarios validated without their cross-field rules, which the caller runs once on the
+    stacked batch (``evaluate_columns``). A file is read as ``load_scenarios`` reads it, so that
+    a refusal names the file."""
+    if isinstance(item, str | Path):
+        return load_scenarios(item)
+    with deferred():
+        return [parse_scenario(item)]
 
 
 @dataclass(frozen=True)
@@ -125,13 +135,10 @@ def _evaluate_one(strategy: str, normalized: Columns, n: int) -> tuple[Columns, 
     columns["strategy"] = np.broadcast_to(np.array([strategy], dtype=object), (n,))
     refused_by = np.full(n, -1, dtype=np.intp)
     for index in range(len(refusals) - 1, -1, -1):  # the first refusal in order wins
-        where = np.broadcast_to(refusals[index].where, (n,))
+        where = refusals[index].where
         if where.any():
-            refused_by = np.where(where, index, refused_by)
-    bad = np.zeros(n, dtype=bool)
-    for key in _ALWAYS_FINITE:
-        bad |= ~np.isfinite(columns[key])
-    bad &= refused_by < 0
+            refused_by = np.where(np.broadcast_to(where, (n,)), index, refused_by)
+    bad = _not_finite(columns, n) & (refused_by < 0)
     if bad.any():
         refusals = (
             *refusals,
@@ -146,6 +153,17 @@ def _evaluate_one(strategy: str, normalized: Columns, n: int) -> tuple[Columns, 
         refused_by = np.where(bad, len(refusals) - 1, refused_by)
     _mark_refused(columns, refusals, refused_by, n)
     return columns, refusals, refused_by
+
+
+def _not_finite(columns: Columns, n: int) -> NDArray[np.bool_]:
+    """Where a key that is a number at every feasible point is not a finite number."""
+    if n == 1:
+        finite = all(math.isfinite(columns[key][0]) for key in _ALWAYS_FINITE)
+        return np.array([not finite])
+    bad = np.zeros(n, dtype=bool)
+    for key in _ALWAYS_FINITE:
+        bad |= ~np.isfinite(columns[key])
+    return bad
 
 
 def _mark_refused(columns: Columns, refusals: tuple[Refusal, ...], refused_by: np.ndarray, n: int) -> None:
@@ -238,7 +256,7 @@ def trace(scenario: ScenarioLike) -> Trace:
 
 def simulate(scenario: ScenarioLike) -> Result:
     """Simulate one scenario: a dict, a ``Scenario``, or the path of a file holding one."""
-    scenarios = _scenarios(scenario)
+    scenarios = _unchecked(scenario)
     if len(scenarios) != 1:
         raise ScenarioError("", str(scenario), f"the file holds {len(scenarios)} scenarios; use simulate_many")
     return simulate_many(scenarios)[0]
@@ -250,7 +268,7 @@ def simulate_many(scenarios: Iterable[ScenarioLike]) -> list[Result]:
     the whole batch with a message naming it."""
     if scenarios is None or isinstance(scenarios, str | Mapping | Scenario):
         raise ScenarioError("scenarios", type(scenarios).__name__, "expected a list of scenarios")
-    parsed = [s for item in scenarios for s in _scenarios(item)]
+    parsed = [s for item in scenarios for s in _unchecked(item)]
     if not parsed:
         return []
     raw = stack_columns([raw_columns(s) for s in parsed])

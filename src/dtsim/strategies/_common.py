@@ -9,6 +9,7 @@ synchronisation X; K is the pure compute inside W and Q the tokens per outer ste
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -98,7 +99,13 @@ class Schedule:
 
 
 def constant(value: float, n: int) -> Array:
-    """n copies of one value as a zero-copy broadcast view (a key that does not apply)."""
+    """n copies of one value as a zero-copy broadcast view (a key that does not apply); the
+    view is read-only, so one is kept per (value, n)."""
+    return _constant(float(value), n)
+
+
+@functools.lru_cache(maxsize=256)
+def _constant(value: float, n: int) -> Array:
     return np.broadcast_to(np.float64(value), (n,))
 
 
