@@ -212,10 +212,11 @@ class Batch:
         ``extra`` then ``feasible``, ``infeasible_reason`` and any varied fields. Each column is
         converted as a whole (``tolist``, then one pass), not value by value."""
         stop = len(self) if stop is None else stop
-        keys = [*RESULT_KEYS, *(k for k in self.columns if k not in RESULT_KEYS)] if extra else list(RESULT_KEYS)
+        present = [k for k in RESULT_KEYS if k in self.columns]
+        keys = [*present, *(k for k in self.columns if k not in RESULT_KEYS)] if extra else present
         whole = start == 0 and stop == len(self)
         part = {key: self.columns[key] if whole else self.columns[key][start:stop] for key in keys}
-        strategies = [str(v) for v in part["strategy"].tolist()]
+        strategies = [str(v) for v in part["strategy"].tolist()] if "strategy" in part else [""] * (stop - start)
         feasible = [bool(v) for v in self.columns["feasible"][start:stop].tolist()]
         infeasible = [i for i, ok in enumerate(feasible) if not ok]
         columns = []
@@ -228,7 +229,13 @@ class Batch:
         return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
 
     def results(self) -> list[Result]:
-        """One ``Result`` per scenario, in order (every point must be feasible)."""
+        """One ``Result`` per scenario, in order (every point must be feasible, and the batch
+        must hold every result key: not a sweep of some ``columns``)."""
+        missing = [k for k in RESULT_KEYS if k not in self.columns]
+        if missing:
+            from dtsim.errors import ScenarioError
+
+            raise ScenarioError("columns", missing, "this batch holds only some result keys; use to_dicts()")
         if not self.feasible.all():
             i = int(np.argmin(self.feasible))
             from dtsim.errors import InfeasibleError
