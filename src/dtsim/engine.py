@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from dtsim.errors import InfeasibleError, ScenarioError
+from dtsim.errors import DtsimError, InfeasibleError, ScenarioError
 from dtsim.fields import field_spec
 from dtsim.inputs import Inputs, compile_inputs
 from dtsim.normalize import RELIABILITY_ON, Columns, normalize, raw_columns, stack_columns
@@ -445,6 +445,8 @@ def _validated_axis(path: Any, values: Any) -> Axis:
             raise ScenarioError(path, _shown(nested), "expected a flat list of values (not nested lists)")
     try:
         column = spec.validate_values(values)
+    except DtsimError:
+        raise
     except (ValueError, TypeError, OverflowError, RecursionError):
         raise ScenarioError(path, _shown(values), "expected a list of values of this field's kind") from None
     if len(column) == 0:
