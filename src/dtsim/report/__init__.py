@@ -65,15 +65,27 @@ def table_spec_files(directory: Path) -> list[Path]:
 def build_report(
     specs: Sequence[TableSpec], overrides: Mapping[str, Any] | None = None, *, figures: bool = True
 ) -> Report:
-    """Compute every table (and figure) with the given dotted-path overrides."""
-    from dtsim.report.figures import render_figures
+    """Compute every table (and figure) with the given dotted-path overrides. The figures are
+    rendered beside the tables (``background``)."""
+    from dtsim.report.background import start_figures
 
     overrides = dict(overrides or {})
+    finish = start_figures(overrides, list(FIGURE_NAMES)) if figures else dict
     cache = AnalysisCache()
     tables = [build_table(spec, overrides, cache) for spec in specs]
     order = {"001": 0, "002": 1}
     tables.sort(key=lambda t: order.get(t.spec.seed, 2))
-    return Report(tables, render_figures(overrides) if figures else {}, overrides)
+    return Report(tables, finish(), overrides)
+
+
+#: The report's figures, in order (``figures.FIGURES``, named here without importing matplotlib).
+FIGURE_NAMES = (
+    "compute_vs_nodes",
+    "c_local_vs_bandwidth",
+    "c_quality_vs_model_size",
+    "nodes_and_cost_vs_threshold",
+    "eta_decomposition",
+)
 
 
 def write_report(out: Path, scenarios: Path | None = None, overrides: Mapping[str, Any] | None = None) -> list[Path]:

@@ -180,12 +180,15 @@ FIGURES: dict[str, tuple[str, Callable[[Overrides], Any]]] = {
 }
 
 
-def render_figures(overrides: Overrides = None) -> dict[str, tuple[str, str]]:
-    """Every figure as ``{name: (caption, svg text)}``; deterministic output."""
+def render_figures(overrides: Overrides = None, names: list[str] | None = None) -> dict[str, tuple[str, str]]:
+    """Every figure (or those ``names``) as ``{name: (caption, svg text)}``; deterministic
+    output."""
     out = {}
     # matplotlib types rc keys as a literal set; STYLE's keys are among them.
     with plt.rc_context(STYLE):  # type: ignore[arg-type]
         for name, (caption, make) in FIGURES.items():
+            if names is not None and name not in names:
+                continue
             fig = make(overrides)
             buffer = io.StringIO()
             fig.savefig(buffer, format="svg", metadata={"Date": None})
