@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from dtsim.errors import DtsimError, InfeasibleError, ScenarioError
 from dtsim.fields import field_spec
 from dtsim.inputs import Inputs, compile_inputs
-from dtsim.normalize import RELIABILITY_ON, Columns, normalize, raw_columns, stack_columns
+from dtsim.normalize import RELIABILITY_ON, Columns, normalize, raw_columns, stack_columns, stack_scenarios
 from dtsim.outcome import Outcome, outcome
 from dtsim.result import RESULT_KEYS, Batch, Result
 from dtsim.rules import check_columns, deferred
@@ -276,7 +276,7 @@ def simulate_many(scenarios: Iterable[ScenarioLike]) -> list[Result]:
     parsed = [s for item in scenarios for s in _unchecked(item)]
     if not parsed:
         return []
-    raw = stack_columns([raw_columns(s) for s in parsed])
+    raw = stack_scenarios(parsed)
     evaluation = evaluate_columns(raw, label="scenario")
     i = evaluation.first_infeasible()
     if i is not None:

@@ -26,7 +26,7 @@ from dtsim.physics.hardware import gpu_catalogue, max_gpus_under_threshold, node
 from dtsim.scenario import Scenario
 from dtsim.units import DEFAULT_BUDGET_DAYS, YEAR_DAYS
 
-__all__ = ["Columns", "given", "groups", "normalize", "raw_columns", "stack_columns"]
+__all__ = ["Columns", "given", "given_leaves", "groups", "normalize", "raw_columns", "stack_columns", "stack_scenarios"]
 
 Columns = dict[str, np.ndarray]
 
@@ -79,14 +79,63 @@ def _leaves(obj: Any, prefix: str, tree: Mapping[str, Any], row: dict[str, Any])
 _NOTHING_GIVEN: dict[str, Any] = dict.fromkeys(FIELDS)
 
 
+def given_leaves(scenario: Scenario) -> dict[str, Any]:
+    """Only the leaves the scenario gives, by dotted path (``training.inner_steps: auto`` is not
+    a value), and ``reliability`` when that section is present."""
+    row: dict[str, Any] = {}
+    _leaves(scenario, "", _FIELD_TREE, row)
+    if row.get("training.inner_steps") == "auto":
+        del row["training.inner_steps"]
+    if scenario.reliability is not None:
+        row[RELIABILITY_ON] = True
+    return row
+
+
 def raw_columns(scenario: Scenario) -> dict[str, Any]:
     """The scenario's leaf values by dotted path, exactly as given (None where not given)."""
     row = _NOTHING_GIVEN.copy()
-    _leaves(scenario, "", _FIELD_TREE, row)
-    if row["training.inner_steps"] == "auto":
-        row["training.inner_steps"] = None
+    row.update(given_leaves(scenario))
     row[RELIABILITY_ON] = scenario.reliability is not None
     return row
+
+
+def stack_scenarios(scenarios: Sequence[Scenario]) -> Columns:
+    """``stack_columns`` of the scenarios' ``raw_columns``, built from the leaves each gives."""
+    return _stack_given([given_leaves(s) for s in scenarios])
+
+
+def _stack_given(rows: Sequence[Mapping[str, Any]]) -> Columns:
+    n = len(rows)
+    block = np.full((len(_NUMERIC_PATHS), n), np.nan)
+    where: list[int] = []
+    points: list[int] = []
+    values: list[Any] = []
+    objects: dict[str, np.ndarray] = {}
+    for i, row in enumerate(rows):
+        for path, value in row.items():
+            index = _NUMERIC_INDEX.get(path)
+            if index is not None:
+                where.append(index)
+                points.append(i)
+                values.append(value)
+            elif path != RELIABILITY_ON:
+                column = objects.get(path)
+                if column is None:
+                    column = objects[path] = np.empty(n, dtype=object)  # None throughout
+                column[i] = value
+    if values:
+        block[where, points] = np.array(values, dtype=float)
+    block.flags.writeable = False
+    columns: Columns = {}
+    for path in FIELDS:
+        index = _NUMERIC_INDEX.get(path)
+        if index is not None:
+            columns[path] = block[index]
+        else:
+            column = objects.get(path)
+            columns[path] = np.empty(n, dtype=object) if column is None else column
+    columns[RELIABILITY_ON] = np.array([RELIABILITY_ON in row for row in rows], dtype=bool)
+    return columns
 
 
 #: Paths stored as float columns (numbers, integers, booleans), and the others (object).
@@ -115,6 +164,7 @@ def stack_columns(rows: Sequence[Mapping[str, Any]]) -> Columns:
 
 
 _NUMERIC_SET = frozenset(_NUMERIC_PATHS)
+_NUMERIC_INDEX = {path: i for i, path in enumerate(_NUMERIC_PATHS)}
 
 
 def given(column: np.ndarray) -> NDArray[np.bool_]:
@@ -165,6 +215,8 @@ def _fill(column: np.ndarray, default: Any) -> np.ndarray:
     mask = given(column)
     if mask.all():
         return column
+    if column.dtype == object and isinstance(default, str) and not mask.any():
+        return _constant(default, True)  # a choice nobody gave: one value, broadcast later
     if column.dtype == object:
         default_column = default if isinstance(default, np.ndarray) else _constant_object(default)
         length = max(len(column), len(default_column))
@@ -182,13 +234,18 @@ def _constant_object(value: Any) -> np.ndarray:
 
 def groups(column: np.ndarray) -> Iterator[tuple[Any, NDArray[np.bool_]]]:
     """(value, mask) for each distinct value of an object column, in first-seen order."""
-    if len(column) == 1:
-        yield column[0], np.ones(1, dtype=bool)
+    if len(column) == 1 or (column.ndim == 1 and column.strides[0] == 0):
+        yield column[0], np.ones(len(column), dtype=bool)
+        return
+    values = column.tolist()
+    head = values[0]
+    if all(v is head for v in values):  # one object throughout (a default, a fixed field)
+        yield head, np.ones(len(column), dtype=bool)
         return
     labels: dict[Any, int] = {}
     first: list[int] = []
     codes = np.empty(len(column), dtype=np.intp)
-    for i, value in enumerate(column.tolist()):
+    for i, value in enumerate(values):
         key = _key(value)
         code = labels.get(key)
         if code is None:
@@ -281,8 +338,14 @@ def normalize(raw: Mapping[str, np.ndarray]) -> Columns:
                 value = column[0]
                 if value is None or value != value:
                     c[path] = defaults[path]
-            elif not _all_given(column):
-                c[path] = _fill(column, defaults[path][0])
+            elif column.dtype == object:
+                if not _all_given(column):
+                    c[path] = _fill(column, defaults[path][0])
+            else:
+                missing = np.isnan(column)
+                if missing.any():
+                    default = float(defaults[path][0])
+                    c[path] = np.full(len(column), default) if missing.all() else np.where(missing, default, column)
         return c
     for path in _PLAIN_DEFAULTS:
         column = c[path]

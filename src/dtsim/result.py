@@ -144,7 +144,9 @@ def _plain(key: str, value: Any, strategy: str) -> Any:
 
 def _plain_column(key: str, column: np.ndarray, strategies: list[str]) -> list[Any]:
     """A column as plain Python values, as ``_plain`` gives each (``None`` for NaN, counts
-    rounded, booleans as ``bool``, text as ``str``)."""
+    rounded, booleans as ``bool``, text as ``str``); a broadcast column is converted once."""
+    if len(column) > 1 and column.strides[0] == 0 and (key != "inner_steps" or len(set(strategies)) == 1):
+        return _plain_column(key, column[:1], strategies[:1]) * len(column)
     values = column.tolist()
     kind = column.dtype.kind
     if key in TEXT_KEYS and key != "feasible":
