@@ -11,9 +11,19 @@
       → outcome       (``dtsim.outcome``: efficiency, compute, quality, cost; refusals)
 
 ``simulate`` is a sweep of one point; ``simulate_many`` stacks scenarios into columns; ``sweep``
-validates each axis once as a whole array (``dtsim.fields``) and evaluates points in chunks. A
-point the physics refuses is ``feasible: false`` in a sweep (with its ``infeasible_reason``) and
-an ``InfeasibleError`` from ``simulate``.
+validates its plan on its description (each axis once as a whole array through ``dtsim.fields``,
+a ``range`` or a ``LinearAxis``/``LogAxis`` by its ends; sizes as Python integers) before
+anything is allocated, and evaluates points in chunks. A point the physics refuses is
+``feasible: false`` in a sweep (with its ``infeasible_reason``) and an ``InfeasibleError`` from
+``simulate``.
+
+Speed without a second implementation: the cross-field rules run once per call, on the stacked
+batch (scenarios are parsed with the rules ``deferred``); defaults and constants are shared
+read-only columns built once; a sweep keeps only the ``columns`` asked for, shares columns that
+are one value or equal to another column, and writes the rest into preallocated arrays. For a
+large sweep on Linux with glibc, ``allocator_tuned`` keeps freed memory in the process between
+chunks (process-wide ``mallopt``; ``DTSIM_ALLOCATOR_TUNING=0`` or ``tune_allocator(False)`` turns
+it off). Every such step leaves each result bit for bit as it was (tests/test_golden_results.py).
 """
 
 from __future__ import annotations
@@ -721,7 +731,8 @@ _allocator: dict[str, Any] = {"enabled": None, "libc": None, "tuned": False}
 def tune_allocator(enabled: bool) -> None:
     """Allow (or forbid) the allocator tuning of large sweeps in this process (the default:
     allowed, unless the environment sets ``DTSIM_ALLOCATOR_TUNING=0``). Forbidding it after a
-    sweep has tuned the allocator restores glibc's default thresholds."""
+    sweep has tuned the allocator sets both thresholds back to glibc's initial 128 KiB (glibc's
+    own adjustment of the mmap threshold then stays off, as after any ``mallopt``)."""
     _allocator["enabled"] = bool(enabled)
     if not enabled and _allocator["tuned"]:
         libc = _allocator["libc"]
