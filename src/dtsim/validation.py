@@ -16,7 +16,9 @@ spread). The verdict compares the central prediction with the published band:
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -26,6 +28,7 @@ from dtsim.analyses import analyze
 from dtsim.engine import simulate, sweep
 from dtsim.errors import InfeasibleError
 from dtsim.real_runs import Catalogue, Row, Run, load_catalogue
+from dtsim.scenario import set_path
 
 __all__ = ["Comparison", "Judgement", "compare", "compare_row", "judge"]
 
@@ -115,40 +118,53 @@ def _bandwidth(scenario: dict[str, Any], target: float) -> float | None:
 
 
 def _with(scenario: dict[str, Any], path: str, value: float) -> dict[str, Any]:
-    from dtsim.scenario import set_path
+    """A copy of a nested scenario dict with one dotted field set."""
 
-    copy = _deep_copy(scenario)
-    set_path(copy, path, value)
-    return copy
+    def copy(data: dict[str, Any]) -> dict[str, Any]:
+        return {k: copy(v) if isinstance(v, dict) else v for k, v in data.items()}
+
+    out = copy(scenario)
+    set_path(out, path, value)
+    return out
 
 
-def _deep_copy(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in data.items()}
+Prediction = tuple[float | None, float | None, float | None]
 
 
-def _predict(run: Run, row: Row) -> tuple[float | None, float | None, float | None]:
-    """Central prediction and its spread over ``row.vary`` (None where absent)."""
+def _spread(values: Sequence[float | None]) -> tuple[float | None, float | None]:
+    known = [v for v in values if v is not None and math.isfinite(v)]
+    return (min(known), max(known)) if known else (None, None)
+
+
+def _predict_bandwidth(run: Run, row: Row) -> Prediction:
     scenario = run.scenario(row)
+    target = float(row.target or 0.0)
+    central = _bandwidth(scenario, target)
+    if row.vary is None:
+        return central, None, None
+    return central, *_spread([_bandwidth(_with(scenario, row.vary.field, v), target) for v in row.vary.values])
+
+
+def _predict_result(run: Run, row: Row) -> Prediction:
+    scenario = run.scenario(row)
+    key = str(row.key)
+    value = getattr(simulate(scenario), key)
+    central = None if value is None else _finite(value)
+    if row.vary is None:
+        return central, None, None
+    columns = sweep(scenario, {row.vary.field: list(row.vary.values)}).columns
+    return central, *_spread([float(v) for v in np.asarray(columns[key], dtype=float)])
+
+
+def _predict(run: Run, row: Row) -> Prediction:
+    """Central prediction and its spread over ``row.vary`` (None where absent)."""
     if row.quantity == "ratio":
-        out = analyze("ratio", key=str(row.key), numerator=run.scenario(row, numerator=True), denominator=scenario)
+        numerator, denominator = run.scenario(row, numerator=True), run.scenario(row)
+        out = analyze("ratio", key=str(row.key), numerator=numerator, denominator=denominator)
         return _finite(out["ratio"]), None, None
     if row.quantity == "bandwidth_for_utilization":
-        target = float(row.target or 0.0)
-        central = _bandwidth(scenario, target)
-        if row.vary is None:
-            return central, None, None
-        ends = [_bandwidth(_with(scenario, row.vary.field, v), target) for v in row.vary.values]
-        known = [e for e in ends if e is not None]
-        return central, (min(known) if known else None), (max(known) if known else None)
-    key = str(row.key)
-    central = getattr(simulate(scenario), key)
-    if row.vary is None:
-        return (None if central is None else _finite(central)), None, None
-    columns = sweep(scenario, {row.vary.field: list(row.vary.values)}).columns
-    ends = np.asarray(columns[key], dtype=float)
-    ends = ends[np.isfinite(ends)]
-    spread = (float(ends.min()), float(ends.max())) if ends.size else (None, None)
-    return (None if central is None else _finite(central)), *spread
+        return _predict_bandwidth(run, row)
+    return _predict_result(run, row)
 
 
 def compare_row(run: Run, row: Row) -> Comparison:
@@ -191,9 +207,17 @@ def compare_row(run: Run, row: Row) -> Comparison:
     )
 
 
-def compare(catalogue: Catalogue | None = None, runs: list[str] | tuple[str, ...] | None = None) -> tuple[Comparison, ...]:
+def compare(catalogue: Catalogue | None = None, runs: Sequence[str] | None = None) -> tuple[Comparison, ...]:
     """Every row of the catalogue (the packaged one by default), or of the named ``runs``, in
-    catalogue order."""
+    catalogue order. The packaged catalogue's full comparison is computed once per process."""
+    if catalogue is None and runs is None:
+        return _packaged()
     catalogue = catalogue if catalogue is not None else load_catalogue()
     chosen = catalogue.runs if runs is None else tuple(catalogue.run(r) for r in runs)
     return tuple(compare_row(run, row) for run in chosen for row in run.rows)
+
+
+@functools.cache
+def _packaged() -> tuple[Comparison, ...]:
+    catalogue = load_catalogue()
+    return tuple(compare_row(run, row) for run in catalogue.runs for row in run.rows)

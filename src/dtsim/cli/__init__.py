@@ -7,12 +7,12 @@ hardware; ``report``; ``audit``; ``population``), each registering on the shared
 
 from __future__ import annotations
 
-from dtsim.cli import analyze, audit, population, report, run, uncertainty
+from dtsim.cli import analyze, audit, population, report, run, runs, uncertainty
 from dtsim.cli._app import app
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = (run, analyze, report, audit, population, uncertainty)
+_COMMAND_MODULES = (run, analyze, report, audit, population, uncertainty, runs)
 
 
 def main() -> None:
