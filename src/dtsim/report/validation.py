@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,11 +69,18 @@ _CATALOGUE_CONFIGURATIONS = (
 )
 
 _UNITS = {"s": " s", "days": " days", "Mbps": " Mbps", "fraction": " %", "ratio": ""}
-_PANELS = (
-    ("time", ("s", "days"), "time (s or days)"),
-    ("fraction", ("fraction",), "utilisation, efficiency, goodput"),
-    ("bandwidth", ("Mbps",), "bandwidth (Mbps)"),
-    ("ratio", ("ratio",), "loss ratio, throughput ratio, speedup"),
+
+
+def _is_loss(c: Comparison) -> bool:
+    return c.quantity.startswith("replica_loss_multiplier")
+
+
+_PANELS: tuple[tuple[str, Callable[[Comparison], bool]], ...] = (
+    ("time (s or days)", lambda c: c.unit in ("s", "days")),
+    ("utilisation, efficiency, goodput", lambda c: c.unit == "fraction"),
+    ("bandwidth (Mbps)", lambda c: c.unit == "Mbps"),
+    ("loss ratio", lambda c: c.unit == "ratio" and _is_loss(c)),
+    ("throughput ratio, speedup", lambda c: c.unit == "ratio" and not _is_loss(c)),
 )
 _CHECK_STYLE = {
     "test": ("C0", "o"),
@@ -410,21 +417,25 @@ def _x_of(c: Comparison) -> tuple[float, float, float] | None:
 
 
 def predicted_vs_measured_figure(comparisons: Sequence[Comparison] | None = None) -> str:
-    """SVG: predicted against measured, log-log, one panel per kind of quantity, the line
+    """SVG: predicted against measured, log-log, one panel per kind of quantity (time,
+    fractions, bandwidth, loss ratios, other ratios), the line
     y = x, the published band as horizontal error bars and the prediction's spread (if any)
     as vertical ones; marker and colour by check."""
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FormatStrFormatter, MaxNLocator, NullFormatter
 
     comparisons = list(comparisons if comparisons is not None else compare())
     with rc_context(_STYLE):
-        fig = Figure(figsize=(9, 7.6))
+        fig = Figure(figsize=(11, 7.6))
         FigureCanvasAgg(fig)
-        axes = fig.subplots(2, 2)
+        grid = fig.subplots(2, 3)
+        axes = grid.ravel()[: len(_PANELS)]
+        grid.ravel()[-1].set_axis_off()
         seen: set[str] = set()
-        for ax, (_, units, title) in zip(axes.ravel(), _PANELS, strict=True):
-            points = [(c, _x_of(c)) for c in comparisons if c.unit in units and c.predicted is not None]
+        for ax, (title, belongs) in zip(axes, _PANELS, strict=True):
+            points = [(c, _x_of(c)) for c in comparisons if belongs(c) and c.predicted is not None]
             shown = [(c, x) for c, x in points if x is not None and c.predicted is not None and c.predicted > 0]
             values: list[float] = []
             for c, (x, low, high) in shown:
@@ -448,23 +459,28 @@ def predicted_vs_measured_figure(comparisons: Sequence[Comparison] | None = None
                 )
                 seen.add(c.check)
                 values += [low, high, ylow, yhigh, x, y]
-            if values:
-                lo, hi = min(v for v in values if v > 0) / 1.5, max(values) * 1.5
-            else:
-                lo, hi = 0.1, 10.0
+            positive = [v for v in values if v > 0]
+            lo, hi = (min(positive), max(positive)) if positive else (0.1, 10.0)
+            pad = math.exp(max(0.08 * math.log(hi / lo), 0.003))
+            lo, hi = lo / pad, hi * pad
             ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--")
             ax.set_xscale("log")
             ax.set_yscale("log")
+            if hi / lo < 3:  # a narrow range: plain ticks instead of powers of ten
+                for axis in (ax.xaxis, ax.yaxis):
+                    axis.set_major_locator(MaxNLocator(5))
+                    axis.set_major_formatter(FormatStrFormatter("%.3f"))
+                    axis.set_minor_formatter(NullFormatter())
             ax.set(xlim=(lo, hi), ylim=(lo, hi), title=title, xlabel="published", ylabel="dtsim")
         handles, labels = [], []
-        for ax in axes.ravel():
+        for ax in axes:
             for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
                 if label not in labels:
                     handles.append(handle)
                     labels.append(label)
-        fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+        fig.legend(handles, labels, loc="center", bbox_to_anchor=(0.83, 0.27), fontsize=9, title="check")
         fig.suptitle("dtsim against published runs (dashed: y = x; bars: published band, dtsim spread)")
-        fig.tight_layout(rect=(0, 0.04, 1, 0.97))
+        fig.tight_layout(rect=(0, 0, 1, 0.97))
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     return buffer.getvalue()
