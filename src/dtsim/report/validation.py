@@ -114,14 +114,15 @@ def _number(value: float) -> str:
 def _bare(value: float, unit: str) -> str:
     if unit == "fraction":
         return f"{100 * value:.3g}"
-    if unit == "ratio" and abs(value) < 10:
+    if unit == "ratio" and abs(value - 1.0) < 0.05:
         return f"{value:.5f}"
     return _number(value)
 
 
 def format_value(value: float | None, unit: str) -> str:
     """A value in its unit for a table: fractions as percent (3 significant digits), ratios
-    with 5 decimals below 10, other numbers with 4 significant digits and thousands commas."""
+    within 5 % of 1 with 5 decimals, other numbers with 4 significant digits and thousands
+    commas."""
     if value is None:
         return "—"
     return _bare(value, unit) + _UNITS.get(unit, "")
