@@ -236,6 +236,8 @@ def _row(data: dict[str, Any], i: int = 0) -> dict[str, Any]:
     [
         (lambda d: d["runs"][0]["inputs"]["nodes"].update(assumption="also"), "exactly one of source"),
         (lambda d: d["runs"][0]["inputs"]["nodes"].pop("source"), "exactly one of source"),
+        (lambda d: d["runs"][0]["inputs"]["nodes"].update(variant="a choice"), "exactly one of source"),
+        (lambda d: d["runs"][0]["inputs"]["nodes"].update(source=" "), "provenance text is empty"),
         (lambda d: d["runs"][0]["inputs"].update({"network.wan.speed": {"value": 1, "source": "x"}}), "unknown"),
         (lambda d: _row(d)["measured"].update(low=30.0), "above high"),
         (lambda d: _row(d)["measured"].update(value=40.0), "outside its band"),
@@ -329,7 +331,7 @@ def test_a_hand_computed_run() -> None:
 
 def _comparison(**changes: Any) -> Comparison:
     (base,) = [c for c in compare(_toy()) if c.row == "sync"]
-    return Comparison(**{**base.to_dict(), "assumed": base.assumed, **changes})
+    return Comparison(**{**base.to_dict(), "assumed": base.assumed, "variants": base.variants, **changes})
 
 
 def test_verdict_words_and_values() -> None:

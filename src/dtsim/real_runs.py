@@ -75,18 +75,24 @@ class _Strict(BaseModel):
 
 class Input(_Strict):
     """One scenario input: its value (null: leave the field unset, undoing a run-level input)
-    and either where the source states it or why it is assumed."""
+    and exactly one provenance: ``source`` (where the run states it), ``assumption`` (why it
+    is assumed) or ``variant`` (a dtsim model choice under test, not a property of the run)."""
 
     value: float | int | bool | str | None
     source: str | None = None
     assumption: str | None = None
+    variant: str | None = None
 
     @model_validator(mode="after")
     def _one_provenance(self) -> Input:
-        if (self.source is None) == (self.assumption is None):
-            raise ValueError("give exactly one of source (where the run states it) or assumption (why it is assumed)")
-        if not (self.source or self.assumption or "").strip():
-            raise ValueError("the source or assumption text is empty")
+        given = [text for text in (self.source, self.assumption, self.variant) if text is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of source (where the run states it), assumption (why it is assumed) "
+                "or variant (the dtsim model choice under test)"
+            )
+        if not given[0].strip():
+            raise ValueError("the provenance text is empty")
         return self
 
 

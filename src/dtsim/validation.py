@@ -91,11 +91,13 @@ class Comparison:
     expected_refusal: bool
     headline: bool
     assumed: tuple[str, ...]
+    variants: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: every field (``assumed`` as a list)."""
+        """JSON-ready: every field (``assumed`` and ``variants`` as lists)."""
         out = asdict(self)
         out["assumed"] = list(self.assumed)
+        out["variants"] = list(self.variants)
         return out
 
 
@@ -176,8 +178,9 @@ def compare_row(run: Run, row: Row) -> Comparison:
         predicted, low, high, refusal = None, None, None, str(exc)
     measured = row.measured
     judgement = judge(predicted, measured.value, measured.low, measured.high)
-    assumed = tuple(path for path, item in run.inputs_of(row).items() if item.assumption is not None)
-    assumed += tuple(path for path, item in row.numerator.items() if item.assumption is not None)
+    inputs = {**run.inputs_of(row), **row.numerator}
+    assumed = tuple(path for path, item in inputs.items() if item.assumption is not None)
+    variants = tuple(f"{path}={item.value}" for path, item in inputs.items() if item.variant is not None)
     return Comparison(
         run=run.id,
         run_title=run.title,
@@ -203,7 +206,8 @@ def compare_row(run: Run, row: Row) -> Comparison:
         refusal=refusal,
         expected_refusal=row.expect_infeasible is not None,
         headline=row.headline,
-        assumed=tuple(dict.fromkeys(assumed)),
+        assumed=assumed,
+        variants=variants,
     )
 
 

@@ -239,6 +239,10 @@ def _run_lines(comparisons: Sequence[Comparison]) -> list[str]:
             if assumed:
                 shown = ", ".join(f"`{p}`" for p in assumed)
                 lines += [f"Assumed inputs (not stated by the source): {shown}.", ""]
+            variants = sorted({v for c in group for v in c.variants})
+            if variants:
+                shown = ", ".join(f"`{v}`" for v in variants)
+                lines += [f"dtsim variants under test: {shown}.", ""]
         header = ("row", "quantity", "dtsim", "published", "ratio", "verdict", "check", "source")
         rows = [
             (
