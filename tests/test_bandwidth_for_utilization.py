@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import dtsim
@@ -135,11 +135,14 @@ def test_a_scenario_infeasible_at_every_bandwidth_raises_its_error() -> None:
     params=st.floats(1e8, 1e11),
     streaming=st.booleans(),
 )
+@example(h=4_667, u=0.05, params=42_261_624_570.0, streaming=False)  # a 548-day outer step
 def test_matches_the_closed_form_of_the_flat_sync(h: int, u: float, params: float, streaming: bool) -> None:
     # Flat DiLoCo, f = 1, latency 0, seed collective: t_sync = 2V/BW with V = P·16/16 = P bit,
     # W = H·t_step with t_step = 6·P·1e6/5e14 s. Blocking: BW = 2P·u/(W(1 − u)); streaming:
-    # BW = 2P·u/W. The answer is the smallest bandwidth reaching u, to a relative 1e-10.
+    # BW = 2P·u/W. The answer is the smallest bandwidth reaching u, to a relative 1e-10. (In
+    # time-to-train mode: a budget would refuse outer steps longer than itself.)
     scenario = _scenario(streaming=streaming)
+    scenario["training"]["tokens"] = 1e15
     scenario["model"]["params"] = params
     scenario["hardware"]["node_memory_gb"] = params * 16 / 1e9 * 1.01
     scenario["training"]["inner_steps"] = h
