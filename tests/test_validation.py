@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -290,7 +289,7 @@ def test_catalogue_files(tmp_path: Path) -> None:
         ((12.0, 10.0, None, None), "no band", 1.2, None),
         ((12.0, None, None, None), "no measurement", None, None),
         ((None, 10.0, 9.0, 11.0), "no prediction", None, None),
-        ((1.0, 0.0, 0.0, 0.0), "above", None, math.inf),  # a zero value has no ratio
+        ((1.0, 0.0, 0.0, 0.0), "above", None, None),  # no ratio or distance to a zero edge
     ],
 )
 def test_judge(args: tuple[Any, ...], verdict: str, ratio: float | None, distance: float | None) -> None:

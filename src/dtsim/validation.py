@@ -48,17 +48,16 @@ def judge(predicted: float | None, value: float | None, low: float | None, high:
     """The verdict of ``predicted`` against a measured ``value`` and band [``low``, ``high``]
     (either may be absent). ``ratio`` = predicted/value where both exist and value ≠ 0;
     ``distance`` = 0 within the band, predicted/high − 1 above it, predicted/low − 1 below it
-    (−1 when low is 0 is impossible: below a band starting at 0 means a negative prediction,
-    reported as −inf)."""
+    (null when that edge is 0 or negative, where no relative distance exists)."""
     ratio = predicted / value if predicted is not None and value not in (None, 0.0) else None
     if predicted is None:
         return Judgement("no prediction", None, None)
     if low is None or high is None:
         return Judgement("no measurement" if value is None else "no band", ratio, None)
     if predicted > high:
-        return Judgement("above", ratio, predicted / high - 1.0 if high > 0 else math.inf)
+        return Judgement("above", ratio, predicted / high - 1.0 if high > 0 else None)
     if predicted < low:
-        return Judgement("below", ratio, predicted / low - 1.0 if low > 0 else -math.inf)
+        return Judgement("below", ratio, predicted / low - 1.0 if low > 0 else None)
     return Judgement("within", ratio, 0.0)
 
 

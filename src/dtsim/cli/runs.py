@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from dtsim.cli._app import _fail, app
+from dtsim.cli._app import app
+from dtsim.cli._text import console, fail, plain, print_json
 from dtsim.errors import DtsimError, ScenarioError
 
 FORMATS = ("table", "json", "md")
@@ -40,16 +39,18 @@ def runs(
         chosen = load_catalogue(catalogue)
         comparisons = compare(chosen, run or None)
         document = validation_document(comparisons) if format == "md" else ""
+        if format == "json":
+            print_json([c.to_dict() for c in comparisons], cause="runs")
+            return
     except DtsimError as exc:
-        _fail(exc)
-    if format == "json":
-        sys.stdout.write(json.dumps([c.to_dict() for c in comparisons], indent=1) + "\n")
-    elif format == "md":
+        fail(exc)
+    if format == "md":
         sys.stdout.write(document)
-    else:
-        table = Table(title="dtsim against published runs", header_style="bold")
-        for column in ("run", "row", "dtsim", "published", "ratio", "verdict", "check"):
-            table.add_column(column, justify="right" if column in ("dtsim", "ratio") else "left")
-        for c in comparisons:
-            table.add_row(c.run, c.row, predicted_text(c), measured_text(c), ratio_text(c), verdict_text(c), c.check)
-        Console().print(table)
+        return
+    table = Table(title="dtsim against published runs", header_style="bold")
+    for column in ("run", "row", "dtsim", "published", "ratio", "verdict", "check"):
+        table.add_column(column, justify="right" if column in ("dtsim", "ratio") else "left")
+    for c in comparisons:
+        cells = (c.run, c.row, predicted_text(c), measured_text(c), ratio_text(c), verdict_text(c), c.check)
+        table.add_row(*(plain(cell) for cell in cells))
+    console().print(table)

@@ -136,8 +136,6 @@ def _percent(distance: float) -> str:
 def verdict_text(c: Comparison) -> str:
     """The verdict in words: ``within``, ``above by 23 %``, ``no band (ratio 1.26)``, ..."""
     if c.verdict in ("above", "below") and c.distance is not None:
-        if math.isinf(c.distance):
-            return c.verdict
         return f"{c.verdict} by {_percent(c.distance)}"
     if c.verdict == "no band":
         return "no band" if c.ratio is None else f"no band (ratio {ratio_text(c)})"
