@@ -8,8 +8,10 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-FIDELITY_CASES = SHARED / "fidelity" / "seed_cases.json"
+#: The acceptance cases, kept in the repository so that a plain clone runs the whole suite;
+#: test_fidelity checks that they equal the shared copy when ../shared is beside the checkout.
+FIDELITY_CASES = ROOT / "tests" / "data" / "seed_cases.json"
+SHARED_FIDELITY_CASES = ROOT.parent / "shared" / "fidelity" / "seed_cases.json"
 
 settings.register_profile("default", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=2_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -17,7 +19,7 @@ settings.load_profile(os.environ.get("DTSIM_HYPOTHESIS_PROFILE", "default"))
 
 
 def fidelity_cases() -> list[dict[str, Any]]:
-    """Every seed-table case; the file must exist (CI has ../shared beside the checkout)."""
+    """Every seed-table case (tests/data/seed_cases.json)."""
     return json.loads(FIDELITY_CASES.read_text())["cases"]
 
 

@@ -179,6 +179,27 @@ CALLS: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
         {"key": "c_local", "numerator": flat(A100x48, 72), "denominator": flat(A100x48, 36)},
         ("key", "numerator", "denominator", "ratio"),
     ),
+    "reliability": (
+        {"scenario": {"physics": "revised", "nodes": 64}},
+        (
+            "mitigation",
+            "goodput",
+            "time_inflation",
+            "eta_mitigation",
+            "cost_multiplier",
+            "cluster_mtbf_hours",
+            "cluster_failures_per_day",
+            "expected_failures",
+            "gpu_hours_lost",
+            "node_unavailability",
+            "checkpoint_interval_hours",
+            "checkpoint_cost_s",
+            "gpu_memory_checkpoint_feasible",
+            "gpus",
+            "straggler_factor",
+        ),
+    ),
+    "mitigation_table": ({"scenario": {"physics": "revised", "nodes": 64}}, ("rows",)),
 }
 
 

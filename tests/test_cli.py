@@ -122,7 +122,10 @@ def test_sweep_zipped_and_grid(scenario_file: Path) -> None:
         ("nodes", "PATH=VALUES"),
         ("network.wan.speed=1,2", "network.wan.speed"),
         ("nodes=range:1:10", "range:START:STOP:STEP"),
-        ("nodes=log:0:10:3", "log needs"),
+        ("nodes=log:0:10:3", "log ranges need"),
+        ("nodes=range:10:1:1", "empty range"),
+        ("nodes=log:2:2048:2.5", "COUNT must be a whole number"),
+        ("network.wan.latency_ms=range:1:1e9:1e-9", "at most"),
     ],
 )
 def test_sweep_errors(scenario_file: Path, vary: str, text: str) -> None:

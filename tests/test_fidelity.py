@@ -1,4 +1,5 @@
-"""Every cell of every seed table (../shared/fidelity/seed_cases.json), one test per case.
+"""Every cell of every seed table (tests/data/seed_cases.json, a copy of the shared acceptance
+cases), one test per case.
 
 Cells the seeds print wrongly (``reference_agrees: false``) are checked against the reference
 value, relative 1e-6; docs/errata.md explains each."""
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 import dtsim
-from conftest import fidelity_cases
+from conftest import FIDELITY_CASES, SHARED_FIDELITY_CASES, fidelity_cases
 
 CASES = fidelity_cases()
 
@@ -66,3 +67,11 @@ def test_seed_case(case: dict[str, Any]) -> None:
 def test_corpus_is_complete() -> None:
     assert len(CASES) == 306
     assert sum(len(c["expected"]) for c in CASES) == 782
+
+
+def test_cases_equal_the_shared_acceptance_data() -> None:
+    """The repository's copy is the shared file, byte for byte, wherever the shared folder exists."""
+    if not SHARED_FIDELITY_CASES.exists():
+        assert FIDELITY_CASES.exists()  # a plain clone: the copy alone is the acceptance data
+        return
+    assert FIDELITY_CASES.read_bytes() == SHARED_FIDELITY_CASES.read_bytes()

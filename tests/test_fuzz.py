@@ -20,10 +20,10 @@ from conftest import ROOT, fidelity_cases
 from dtsim.scenario import load_documents, parse_documents
 
 BASES: list[dict[str, Any]] = [
-    doc for path in sorted((ROOT / "scenarios" / "examples").glob("*.yaml")) for _, doc in load_documents(path)
+    doc for path in sorted((ROOT / "examples" / "scenarios").glob("*.yaml")) for _, doc in load_documents(path)
 ]
 BASES += [c["scenario"] for c in fidelity_cases() if "scenario" in c][::6]
-TEXTS = [path.read_text("utf-8") for path in sorted((ROOT / "scenarios" / "examples").glob("*.yaml"))]
+TEXTS = [path.read_text("utf-8") for path in sorted((ROOT / "examples" / "scenarios").glob("*.yaml"))]
 
 HOSTILE = [
     None,

@@ -12,21 +12,21 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ROOT, fidelity_cases
+from conftest import fidelity_cases
 from dtsim.cli import app
-from dtsim.report import table_spec_files
+from dtsim.report import bundled_tables, table_spec_files
 from dtsim.report.figures import FIGURES
 from dtsim.report.spec import TableSpec, load_table_specs
 
 runner = CliRunner()
-SPECS = load_table_specs(table_spec_files(ROOT / "scenarios"))
+SPECS = load_table_specs(table_spec_files(bundled_tables()))
 CASES = {c["id"]: c for c in fidelity_cases()}
 
 
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report")
-    result = runner.invoke(app, ["report", "--out", str(out), "--scenarios", str(ROOT / "scenarios")])
+    result = runner.invoke(app, ["report", "--out", str(out), "--scenarios", str(bundled_tables())])
     assert result.exit_code == 0, result.output
     return out
 
@@ -161,7 +161,7 @@ def test_every_case_table_is_in_the_report() -> None:
 
 
 def test_report_is_deterministic(report_dir: Path, tmp_path: Path) -> None:
-    again = runner.invoke(app, ["report", "--out", str(tmp_path), "--scenarios", str(ROOT / "scenarios")])
+    again = runner.invoke(app, ["report", "--out", str(tmp_path), "--scenarios", str(bundled_tables())])
     assert again.exit_code == 0
     assert (tmp_path / "report.md").read_bytes() == (report_dir / "report.md").read_bytes()
     assert (tmp_path / "report.html").read_bytes() == (report_dir / "report.html").read_bytes()
@@ -185,7 +185,7 @@ def test_set_changes_assumptions_where_tables_do_not_vary_them(tmp_path: Path) -
             "--out",
             str(tmp_path),
             "--scenarios",
-            str(ROOT / "scenarios"),
+            str(bundled_tables()),
             "--set",
             "network.wan.bandwidth_mbps=25",
         ],

@@ -17,19 +17,45 @@ else escaping dtsim is a bug.
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 __all__ = ["DtsimError", "InfeasibleError", "ScenarioError"]
 
+#: Longest field path, source and explanation shown in a message (characters): a message is
+#: one line however long the user's key or file name.
+FIELD_LIMIT = 200
+TEXT_LIMIT = 1000
 
-def _printable(text: str) -> str:
-    """A field path as one printable line (a key holding control characters is shown quoted)."""
-    return text if text.isprintable() else repr(text)
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """``text`` as one printable line: control and other non-printable characters escaped as in
+    a Python literal (ESC → ``\\x1b``, newline → ``\\n``), cut to ``limit`` characters with an
+    ellipsis."""
+    if limit is not None and len(text) > limit:
+        text = text[: limit + 1]
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
 
 
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 200
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 6
+_REPR.maxlevel = 3
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    """A value for a message: its repr, bounded in length, depth and (for integers) digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 190:
+        return f"<a {value.bit_length() * 0.30103:.0f}-digit integer>"
+    try:
+        text = _REPR.repr(value)
+    except Exception:  # a value whose repr fails is still reported
+        text = f"<{type(value).__name__}>"
+    return one_line(text, limit)
 
 
 class DtsimError(Exception):
@@ -44,9 +70,14 @@ class ScenarioError(DtsimError, ValueError):
         self.value = value
         self.allowed = allowed
         self.source = source
-        where = f"{source}: " if source else ""
+        where = f"{one_line(source, FIELD_LIMIT)}: " if source else ""
         shown = "" if value is _MISSING else f" = {_short(value)}"
-        super().__init__(f"{where}{_printable(field) or '<scenario>'}{shown}: {_printable(allowed)}")
+        name = one_line(field, FIELD_LIMIT) or "<scenario>"
+        super().__init__(f"{where}{name}{shown}: {one_line(allowed, TEXT_LIMIT)}")
+
+    def at(self, source: str) -> ScenarioError:
+        """This error attributed to ``source`` (a file, a table), unless it names one already."""
+        return self if self.source else ScenarioError(self.field, self.value, self.allowed, source=source)
 
 
 class InfeasibleError(DtsimError, ValueError):
@@ -57,8 +88,14 @@ class InfeasibleError(DtsimError, ValueError):
         self.problem = problem
         self.guidance = guidance
         self.source = source
-        where = f"{source}: " if source else ""
-        super().__init__(f"{where}{_printable(field)}: {_printable(problem)}; {_printable(guidance)}")
+        where = f"{one_line(source, FIELD_LIMIT)}: " if source else ""
+        super().__init__(
+            f"{where}{one_line(field, FIELD_LIMIT)}: {one_line(problem, TEXT_LIMIT)}; {one_line(guidance, TEXT_LIMIT)}"
+        )
+
+    def at(self, source: str) -> InfeasibleError:
+        """This error attributed to ``source``, unless it names one already."""
+        return self if self.source else InfeasibleError(self.field, self.problem, self.guidance, source=source)
 
 
 class _Missing:

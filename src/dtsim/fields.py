@@ -153,16 +153,11 @@ class FieldSpec:
 
     def parse_text(self, text: str) -> Any:
         """A command-line value for this field (``25``, ``fp8``, ``true``, ``{16: 0.97}``)."""
-        import yaml
-
-        from dtsim.scenario import _ScenarioLoader  # the same YAML reading as scenario files
+        from dtsim.loading import parse_value  # the same YAML reading as scenario files
 
         if self.kind in ("choice", "text"):
             return text
-        try:
-            return yaml.load(text, Loader=_ScenarioLoader)
-        except yaml.YAMLError:
-            return text
+        return parse_value(text, self.path)
 
 
 def _has_text(values: Any) -> bool:
@@ -254,9 +249,9 @@ def _kind(annotation: Any, metadata: Sequence[Any] = ()) -> Kind:
         return "quality"
     if "_boolean" in validators:
         return "boolean"
-    if "_integer" in validators:
+    if "_field_integer" in validators:
         return "integer"
-    if "_number" in validators:
+    if "_field_number" in validators:
         return "number"
     if _literals(annotation):
         return "choice"

@@ -30,6 +30,7 @@ from dtsim.physics.hardware import (
     node_peak_pflops,
 )
 from dtsim.physics.network import COLLECTIVES, STRAGGLERS
+from dtsim.physics.reliability import CHECKPOINT_MODES, MITIGATIONS, RELIABILITY_MODELS
 from dtsim.physics.scaling_law import ScalingLaw
 from dtsim.units import DAY_S, GB, MBPS, MS, PFLOPS, TFLOPS
 
@@ -48,17 +49,9 @@ CODES: dict[str, tuple[str, ...]] = {
     "efficiency.replica_fold": ("eta", "chi"),
     "efficiency.single_node_chinchilla": ("exempt", "computed"),
     "hardware.cost_model": ("chips", "cottier"),
-    "reliability.mitigation": (
-        "none",
-        "synchronous",
-        "threshold",
-        "relay",
-        "async",
-        "backup_workers",
-        "checkpoint_elastic",
-    ),
-    "reliability.checkpoint.mode": ("sync", "async", "gpu_memory"),
-    "reliability.model": ("reference", "corrected"),
+    "reliability.mitigation": MITIGATIONS,
+    "reliability.checkpoint.mode": CHECKPOINT_MODES,
+    "reliability.model": RELIABILITY_MODELS,
 }
 
 
@@ -149,7 +142,7 @@ class Inputs:
     fail_slow_fraction: Array
     fail_slow_severity: Array
     backup_fraction: Array
-    reliability_corrected: NDArray[np.bool_]
+    reliability_model: Codes
 
     def __len__(self) -> int:
         return int(self.nodes.shape[0])
@@ -326,7 +319,7 @@ def compile_inputs(c: Mapping[str, np.ndarray]) -> Inputs:
         fail_slow_fraction=c["reliability.fail_slow.fraction"],
         fail_slow_severity=c["reliability.fail_slow.severity"],
         backup_fraction=c["reliability.backup_fraction"],
-        reliability_corrected=_flag(c["reliability.model"], "corrected"),
+        reliability_model=_codes("reliability.model", c["reliability.model"]),
     )
     return Inputs(**{name: np.broadcast_to(np.asarray(value), (n,)) for name, value in values.items()})
 

@@ -32,11 +32,20 @@ from dtsim.physics.efficiency import (
 )
 from dtsim.physics.hardware import is_registered, run_cost_usd
 from dtsim.physics.memory import fits_in_memory
+from dtsim.physics.reliability import reliability_block
 from dtsim.physics.scaling_law import chinchilla_efficiency, overtraining_ratio, quality_adjusted_flop
 from dtsim.strategies._common import Refusal, Schedule
 from dtsim.units import BILLION, DAY_S, GB
 
-__all__ = ["Outcome", "blocking_outer_step_s", "outcome", "streaming_outer_step_s"]
+__all__ = [
+    "Outcome",
+    "blocking_outer_step_s",
+    "failure_window_s",
+    "outcome",
+    "outer_step_s",
+    "reliability_outcome",
+    "streaming_outer_step_s",
+]
 
 Array = NDArray[np.float64]
 Columns = dict[str, np.ndarray]
@@ -89,11 +98,7 @@ def outcome(inp: Inputs, sched: Schedule) -> Outcome:
     n = len(inp)
     single = sched.single
     law = inp.scaling_law
-    outer_s = np.where(
-        inp.streaming,
-        streaming_outer_step_s(sched.compute_block_s, sched.sync_block_s),
-        blocking_outer_step_s(sched.compute_block_s, sched.sync_block_s),
-    )
+    outer_s = outer_step_s(inp, sched)
     utilization = compute_utilization(sched.compute_s, outer_s)
     ttt = inp.time_to_train
     if ttt.any():
@@ -102,6 +107,13 @@ def outcome(inp: Inputs, sched: Schedule) -> Outcome:
     else:
         tokens = tokens_in_budget(inp.budget_s, outer_s, sched.tokens_per_outer_step)
         wall_s = inp.budget_s
+    reliability = reliability_outcome(inp, sched, np.where(ttt, wall_s, inp.budget_s))
+    if reliability is not None:
+        # Goodput scales the work done before the Chinchilla efficiency sees it (reliability.md
+        # §10.1); in time-to-train mode it stretches the wall time instead (§10.2).
+        gamma = np.where(inp.reliability, reliability["goodput"], 1.0)
+        tokens = np.where(ttt, tokens, tokens * gamma)
+        wall_s = np.where(ttt & inp.reliability, wall_s / gamma, wall_s)
     c_actual = training_flop(sched.params_compute, tokens, inp.flop_per_param_token)
 
     params_b = sched.params_sync / BILLION
@@ -162,11 +174,14 @@ def outcome(inp: Inputs, sched: Schedule) -> Outcome:
     eta_replicas = np.where(fold_chi, 1.0, eta_replicas)
     exempt = single & ~inp.single_node_chinchilla_computed
     eta_chin = np.where(exempt, 1.0, np.where(fold_chi, chi_full, chi_ot))
-    eta_mitigation = np.ones(n)
+    eta_mitigation = (
+        np.ones(n) if reliability is None else np.where(inp.reliability, reliability["eta_mitigation"], 1.0)
+    )
     eta = algorithmic_efficiency(eta_h, eta_compression, eta_replicas, sched.eta_activation, eta_mitigation)
     c_local = local_equivalent_flop(c_actual, eta)
     c_quality = quality_adjusted_flop(c_local, eta_chin)
-    cost_usd = run_cost_usd(inp.nodes, inp.node_cost_usd)
+    cost_multiplier = 1.0 if reliability is None else np.where(inp.reliability, reliability["cost_multiplier"], 1.0)
+    cost_usd = run_cost_usd(inp.nodes, inp.node_cost_usd, cost_multiplier)
 
     flat = sched.flat
     columns: Columns = {
@@ -209,10 +224,29 @@ def outcome(inp: Inputs, sched: Schedule) -> Outcome:
         "compute_utilization": utilization,
         "bw_duty_cycle": np.where(flat, bandwidth_duty_cycle(sched.sync_block_s, outer_s), np.nan),
         "comm_gb_per_sync": np.where(flat, sched.comm_bytes_per_sync / GB, np.nan),
-        **_reliability_off(n),
+        **(_reliability_off(n) if reliability is None else _reliability_columns(inp, reliability)),
     }
     budget_short = ~ttt & (inp.budget_s < outer_s)
+    no_goodput = (
+        np.zeros(n, dtype=bool)
+        if reliability is None
+        else inp.reliability & (np.asarray(reliability["goodput"], dtype=float) <= 0.0)
+    )
     refusals = (
+        Refusal(
+            no_goodput,
+            "reliability.mitigation",
+            "goodput is 0: failures and checkpoints consume the whole run",
+            lambda i: (
+                f"goodput γ = 0 under {reliability['mitigation'][i] if reliability is not None else ''} at "
+                f"{inp.nodes[i] * np.nan_to_num(inp.gpus_per_node[i], nan=1.0):,.0f} GPUs (cluster MTBF "
+                f"{reliability['cluster_mtbf_hours'][i] if reliability is not None else np.nan:.3g} h): failures "
+                "and checkpoints consume the whole run"
+            ),
+            "use checkpoint_elastic or a non-blocking mitigation (relay, threshold, async), lower "
+            "reliability.failure_rate_per_gpu_hour or reliability.recovery_s, or cheaper checkpoints "
+            "(reliability.checkpoint.mode: async, a larger bandwidth_gb_per_s)",
+        ),
         Refusal(
             inp.params < MIN_PARAMS,
             "hardware.node_memory_gb",
@@ -285,3 +319,62 @@ RELIABILITY_KEYS = (
 def _reliability_off(n: int) -> Columns:
     nan = np.broadcast_to(np.nan, (n,))
     return {"mitigation": np.broadcast_to(np.array([None], dtype=object), (n,)), **dict.fromkeys(RELIABILITY_KEYS, nan)}
+
+
+def outer_step_s(inp: Inputs, sched: Schedule) -> Array:
+    """Each point's outer step: streaming or blocking (variants.md §9.2)."""
+    return np.where(
+        inp.streaming,
+        streaming_outer_step_s(sched.compute_block_s, sched.sync_block_s),
+        blocking_outer_step_s(sched.compute_block_s, sched.sync_block_s),
+    )
+
+
+def failure_window_s(inp: Inputs, sched: Schedule) -> Array:
+    """The window of the reliability layer: the budget, or in time-to-train mode the failure-free
+    wall time T⁰ (reliability.md §10.2-§10.3)."""
+    ttt = inp.time_to_train
+    if not ttt.any():
+        return inp.budget_s
+    free_s = time_to_train_s(inp.tokens_target, sched.tokens_per_outer_step, outer_step_s(inp, sched))
+    return np.where(ttt, free_s, inp.budget_s)
+
+
+def reliability_outcome(inp: Inputs, sched: Schedule, window_s: Array) -> dict[str, NDArray[np.generic]] | None:
+    """The reliability block where the layer is on (None when it is off everywhere): failures,
+    goodput, checkpoints over the window (the budget, or the failure-free wall time in
+    time-to-train mode), reliability.md §9-§10."""
+    if not inp.reliability.any():
+        return None
+    return reliability_block(
+        nodes=inp.nodes,
+        gpus_per_node=np.where(np.isnan(inp.gpus_per_node), 1.0, inp.gpus_per_node),
+        node_memory_bytes=inp.node_memory_bytes,
+        state_params=sched.checkpoint_params,
+        bytes_per_param=inp.bytes_per_param,
+        window_s=window_s,
+        tail_participants=sched.tail_participants,
+        node_state_params=sched.node_state_params,
+        mitigation=inp.mitigation,
+        model=inp.reliability_model,
+        failure_rate_per_gpu_hour=inp.failure_rate_per_gpu_hour,
+        recovery_s=inp.recovery_s,
+        checkpoint_mode=inp.checkpoint_mode,
+        checkpoint_bandwidth_bytes_per_s=inp.checkpoint_bandwidth_bytes_per_s,
+        checkpoint_write_s=inp.checkpoint_write_s,
+        peer_replicas=inp.checkpoint_peer_replicas,
+        fail_slow_fraction=inp.fail_slow_fraction,
+        fail_slow_severity=inp.fail_slow_severity,
+        backup_fraction=inp.backup_fraction,
+    )
+
+
+def _reliability_columns(inp: Inputs, block: dict[str, NDArray[np.generic]]) -> Columns:
+    """The block's result keys where the layer is on, null where it is off."""
+    on = inp.reliability
+    mitigation = np.empty(len(on), dtype=object)
+    mitigation[on] = block["mitigation"][on]
+    columns: Columns = {"mitigation": mitigation}
+    for key in RELIABILITY_KEYS:
+        columns[key] = np.where(on, np.asarray(block[key], dtype=float), np.nan)
+    return columns

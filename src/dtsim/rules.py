@@ -136,6 +136,12 @@ RULES: tuple[Rule, ...] = (
         "remove network.straggler or the reliability section",
         lambda c: np.asarray(c["reliability"], dtype=bool) & _given(c, "network.straggler"),
     ),
+    Rule(
+        "network.straggler_per_doubling",
+        "the reliability section sets the straggler tail on every tier (its fail_slow and mitigation); "
+        "remove network.straggler_per_doubling or the reliability section",
+        lambda c: np.asarray(c["reliability"], dtype=bool) & _given(c, "network.straggler_per_doubling"),
+    ),
 )
 
 

@@ -13,19 +13,17 @@ itself.
 
 from __future__ import annotations
 
-import json
 import math
-import numbers
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dtsim.errors import MISSING, ScenarioError
+from dtsim.loading import load_documents, parse_documents
+from dtsim.numbers import Integer, Number, number_problem
 
 __all__ = [
     "Compression",
@@ -52,38 +50,9 @@ STRATEGIES: tuple[str, ...] = ("diloco", "hierarchical", "pp-diloco", "moe-ep")
 Strategy = Literal["diloco", "hierarchical", "pp-diloco", "moe-ep"]
 QualityName = Literal["optimistic", "expected", "conservative", "lossless"]
 
-#: Largest scenario file read, bytes: hand-written scenarios are small; a huge file is a mistake.
-MAX_FILE_BYTES = 20_000_000
-
 
 # --------------------------------------------------------------------------------------------
 # Value types
-
-
-def _number(value: Any) -> Any:
-    """Accept int, float and NumPy numbers (not bool, not text); finite, within the float range."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise ValueError(f"expected a number, got {type(value).__name__}")
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, int):
-        if abs(value) > 2**1023:
-            raise ValueError("expected a number within the floating-point range (about 1.8e308)")
-        return value
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError("expected a finite number")
-    return value
-
-
-def _integer(value: Any) -> Any:
-    """Accept an int or an integral float (``1e3``), NumPy numbers too; not bool, not text."""
-    value = _number(value)
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError("expected a whole number")
-        return int(value)
-    return value
 
 
 def _boolean(value: Any) -> Any:
@@ -94,9 +63,18 @@ def _boolean(value: Any) -> Any:
     return value
 
 
-Number = Annotated[float, BeforeValidator(_number)]
-Integer = Annotated[int, BeforeValidator(_integer)]
 Boolean = Annotated[bool, BeforeValidator(_boolean)]
+
+
+def _is_number_text(key: Any) -> bool:
+    """A JSON object key that spells a number (``"16"``)."""
+    if not isinstance(key, str):
+        return False
+    try:
+        float(key)
+    except ValueError:
+        return False
+    return True
 
 
 def _quality_table(value: Any) -> Any:
@@ -108,13 +86,16 @@ def _quality_table(value: Any) -> Any:
         raise ValueError("expected a scenario name or a non-empty table {ratio: factor}")
     table: dict[float, float] = {}
     for key, factor in value.items():
-        try:
-            ratio = float(key) if isinstance(key, str) else _number(key)
-        except (TypeError, ValueError, OverflowError):
-            raise ValueError(f"table key {key!r} is not a compression ratio") from None
+        converted, problem = number_problem(float(key) if _is_number_text(key) else key)
+        if problem is not None or converted is None:
+            raise ValueError(f"table key {key!r} is not a compression ratio")
+        ratio = float(converted)
         if not math.isfinite(ratio) or ratio < 1:
             raise ValueError(f"table ratio {key!r} must be a number ≥ 1")
-        factor = _number(factor)
+        converted, problem = number_problem(factor)
+        if problem is not None or converted is None:
+            raise ValueError(f"quality factor {factor!r} at ratio {key!r}: {problem}")
+        factor = float(converted)
         if not 0 < factor <= 1:
             raise ValueError(f"quality factor {factor!r} at ratio {key!r} must be in (0, 1]")
         table[float(ratio)] = float(factor)
@@ -677,121 +658,6 @@ def _wrapped_scenario_error(exc: ValidationError) -> ScenarioError | None:
 
 # --------------------------------------------------------------------------------------------
 # Files
-
-_FLOAT_RE = re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)$")
-
-
-#: Largest expanded YAML document (nodes counted with every alias expanded): anchors that
-#: share a base are fine, an alias-expansion bomb ("billion laughs") is refused.
-MAX_EXPANDED_NODES = 200_000
-#: Deepest nesting of a scenario document.
-MAX_DEPTH = 64
-
-
-class _ScenarioLoader(yaml.SafeLoader):
-    """YAML safe loader that reads ``240e9`` as a number (YAML 1.1 needs ``240.0e9``) and
-    refuses documents whose aliases expand beyond ``MAX_EXPANDED_NODES`` or that nest deeper
-    than ``MAX_DEPTH``."""
-
-    def construct_document(self, node: yaml.Node) -> Any:
-        _check_expansion(node)
-        return super().construct_document(node)
-
-
-def _check_expansion(root: yaml.Node) -> None:
-    """Count the nodes of the composed graph with aliases expanded (memoised, so the count
-    itself stays linear in the document) and the nesting depth."""
-    sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
-    while stack:
-        node, depth, done = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ScenarioError("", f"depth {depth}", f"nesting deeper than {MAX_DEPTH} levels is not allowed")
-        if id(node) in sizes:
-            continue
-        children = _children(node)
-        if done or not children:
-            sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
-            if sizes[id(node)] > MAX_EXPANDED_NODES:
-                raise ScenarioError(
-                    "",
-                    f"{sizes[id(node)]:,}+ nodes",
-                    f"the document's aliases expand too far (limit {MAX_EXPANDED_NODES:,} nodes): refused",
-                )
-            continue
-        stack.append((node, depth, True))
-        stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
-
-
-_ScenarioLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_RE, list("-+0123456789"))
-
-
-def _read_text(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ScenarioError("", str(path), f"cannot read file: {exc.strerror}") from None
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError("", str(path), f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
-    try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError("", str(path), f"not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise ScenarioError("", str(path), f"cannot read file: {exc.strerror}") from None
-
-
-def load_documents(path: str | Path) -> list[tuple[str, Any]]:
-    """Read raw scenario documents from a YAML, JSON or JSON-lines file, each with a source
-    label (``file`` or ``file[i]``). A YAML/JSON file holds one mapping or a list of them."""
-    path = Path(path)
-    return parse_documents(_read_text(path), path.suffix.lower(), str(path))
-
-
-def parse_documents(text: str, suffix: str, source: str = "<text>") -> list[tuple[str, Any]]:
-    """Parse scenario text of a file type (``.yaml``, ``.yml``, ``.json``, ``.jsonl``) into raw
-    documents with source labels. Safe: YAML safe loader with alias and depth limits; NaN and
-    infinities refused in JSON; every failure is a ``ScenarioError`` naming the source."""
-    try:
-        if suffix == ".jsonl":
-            docs = [json.loads(line, parse_constant=_refuse_constant) for line in text.splitlines() if line.strip()]
-            return [(f"{source}[{i}]", doc) for i, doc in enumerate(docs)]
-        if suffix == ".json":
-            data = json.loads(text, parse_constant=_refuse_constant)
-        elif suffix in (".yaml", ".yml"):
-            data = yaml.load(text, Loader=_ScenarioLoader)
-        else:
-            raise ScenarioError("", source, "unknown file type; allowed: .yaml, .yml, .json, .jsonl")
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ScenarioError("", source, f"not valid {suffix.lstrip('.').upper()}: {_parse_problem(exc)}") from None
-    except RecursionError:
-        raise ScenarioError("", source, "nesting too deep") from None
-    except ScenarioError as exc:
-        raise ScenarioError(exc.field, exc.value, exc.allowed, source=exc.source or source) from None
-    if isinstance(data, list):
-        return [(f"{source}[{i}]", doc) for i, doc in enumerate(data)]
-    return [(source, data)]
-
-
-def _parse_problem(exc: Exception) -> str:
-    """One line: what the parser found wrong, and where."""
-    if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).strip().splitlines()[0]
-    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark else str(problem)
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ScenarioError("", name, "NaN and infinities are not allowed")
 
 
 def load_scenarios(paths: str | Path | Iterable[str | Path]) -> list[Scenario]:

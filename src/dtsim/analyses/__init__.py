@@ -17,6 +17,7 @@ Modules, imports pointing down:
 - ``constants``              ``compression_quality``, ``chinchilla_optimal``,
                              ``max_training_duration``
 - ``compare``                ``ratio``
+- ``reliability``            ``reliability``, ``mitigation_table`` (the failure layer alone)
 - ``registry``               the registry entries, read from signatures and docstrings
 """
 
@@ -38,6 +39,7 @@ from dtsim.analyses.constants import (
     max_training_duration,
 )
 from dtsim.analyses.registry import Analysis, Argument, ResultKey, analysis, describe
+from dtsim.analyses.reliability import MitigationRow, MitigationTable, ReliabilityBlock, mitigation_table, reliability
 from dtsim.analyses.search import ModelSizeSweepResult, NodesForTargetResult, model_size_sweep, nodes_for_target
 from dtsim.analyses.thresholds import (
     CollateralCountResult,
@@ -61,10 +63,13 @@ __all__ = [
     "CompressionQualityResult",
     "MaxGpusResult",
     "MaxTrainingDurationResult",
+    "MitigationRow",
+    "MitigationTable",
     "ModelSizeSweepResult",
     "NodeSpecResult",
     "NodesForTargetResult",
     "RatioResult",
+    "ReliabilityBlock",
     "ResultKey",
     "analyze",
     "cheapest_config",
@@ -74,10 +79,12 @@ __all__ = [
     "describe_analyses",
     "max_gpus_under_threshold",
     "max_training_duration",
+    "mitigation_table",
     "model_size_sweep",
     "node_spec",
     "nodes_for_target",
     "ratio",
+    "reliability",
 ]
 
 #: Every named analysis, in the order the CLI lists them.
@@ -95,6 +102,8 @@ ANALYSES: Mapping[str, Analysis] = MappingProxyType(
             analysis("chinchilla_optimal", chinchilla_optimal),
             analysis("max_training_duration", max_training_duration),
             analysis("ratio", ratio),
+            analysis("reliability", reliability),
+            analysis("mitigation_table", mitigation_table),
         )
     }
 )

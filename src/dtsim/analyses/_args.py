@@ -8,14 +8,13 @@ int, float and NumPy scalars; ``ScenarioInput`` a mapping or a ``dtsim.Scenario`
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
 
+from dtsim import numbers
 from dtsim.errors import ScenarioError
 from dtsim.scenario import Scenario, parse_scenario
 
@@ -55,28 +54,12 @@ HardwareInput = Annotated[Mapping[str, Any], Kind("hardware")]
 ScalingLawInput = Annotated[Mapping[str, Any] | None, Kind("scaling_law")]
 
 
-def _finite(field: str, value: Any, what: str) -> float:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise ScenarioError(field, value, f"expected {what}")
-    if isinstance(value, int | np.integer) and abs(int(value)) > 2**1023:
-        raise ScenarioError(field, "a huge integer", f"expected {what} within the floating-point range")
-    result = float(value)
-    if not math.isfinite(result):
-        raise ScenarioError(field, value, f"expected a finite {what.removeprefix('a ')}")
-    return result
-
-
 def number(
     field: str, value: Any, *, low: float | None = None, high: float | None = None, low_open: bool = False
 ) -> float:
     """A finite number (int, float or NumPy scalar; not bool) within [low, high] (``low_open``:
-    strictly above low)."""
-    result = _finite(field, value, "a number")
-    if low is not None and (result <= low if low_open else result < low):
-        raise ScenarioError(field, value, f"must be {'>' if low_open else '≥'} {low:g}")
-    if high is not None and result > high:
-        raise ScenarioError(field, value, f"must be ≤ {high:g}")
-    return result
+    strictly above low); the rule of ``dtsim.numbers``."""
+    return float(numbers.number(field, value, low=low, high=high, low_open=low_open))
 
 
 def positive(field: str, value: Any) -> float:
@@ -86,12 +69,7 @@ def positive(field: str, value: Any) -> float:
 
 def count(field: str, value: Any, *, low: int, high: int) -> int:
     """A whole number within [low, high] (an integral float such as ``1e5`` counts as whole)."""
-    result = _finite(field, value, "a whole number")
-    if not result.is_integer():
-        raise ScenarioError(field, value, "expected a whole number")
-    if not low <= result <= high:
-        raise ScenarioError(field, value, f"must be ≥ {low:,} and ≤ {high:,}")
-    return int(result)
+    return int(numbers.number(field, value, low=low, high=high, integer=True))
 
 
 def choice(field: str, value: Any, allowed: Sequence[str]) -> str:

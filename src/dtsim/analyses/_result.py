@@ -17,6 +17,8 @@ def plain(value: Any) -> Any:
     sequences as lists, NumPy scalars as Python numbers, NaN as None."""
     if hasattr(value, "to_dict"):
         return value.to_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):

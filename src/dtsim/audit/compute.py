@@ -10,11 +10,12 @@ model) and the activation estimate of ``memory.activation_bytes``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from dtsim.audit.plan import Claims, Phase, Plan
 from dtsim.audit.tensors import DTYPE_BYTES, component_params, padded_bytes, tensor_rows
-from dtsim.errors import ScenarioError
+from dtsim.numbers import number, refuse_non_finite
 from dtsim.physics.compute import forward_flop, training_flop
 from dtsim.physics.hardware import gpu_catalogue, h100_equivalents
 from dtsim.physics.memory import activation_bytes
@@ -43,15 +44,20 @@ _LOGIT_BYTES = 4.0
 
 def verdict(claimed: float | None, computed: float | None, factor: float) -> dict[str, Any] | None:
     """A claim next to the computed value: ratio claimed/computed and ``consistent`` (within
-    ``factor`` either way), ``overstated`` or ``understated``."""
+    ``factor`` either way), ``overstated`` or ``understated``. The ratio is ``None`` where it is
+    not a finite number (a positive claim of something computed as 0: overstated)."""
     if claimed is None or computed is None:
         return None
-    ratio = claimed / computed if computed else (None if claimed == 0 else float("inf"))
-    if ratio is None or 1 / factor <= ratio <= factor:
-        word = "consistent"
-    else:
-        word = "overstated" if ratio > factor else "understated"
-    return {"claimed": claimed, "computed": computed, "ratio": ratio, "verdict": word}
+    if computed == 0:
+        return {
+            "claimed": claimed,
+            "computed": computed,
+            "ratio": None,
+            "verdict": "consistent" if claimed == 0 else "overstated",
+        }
+    ratio = claimed / computed
+    word = "consistent" if 1 / factor <= ratio <= factor else "overstated" if ratio > factor else "understated"
+    return {"claimed": claimed, "computed": computed, "ratio": ratio if math.isfinite(ratio) else None, "verdict": word}
 
 
 def _checks(claims: Claims, computed: dict[str, float | None], factor: float) -> dict[str, Any]:
@@ -85,6 +91,8 @@ def _phase(plan: Plan, phase: Phase, mfu: float, factor: float, price: float | N
     gpu_hours = flop / (peak * phase_mfu) / HOUR_S
     wall_hours = gpu_hours / phase.gpus
     implied_mfu = flop / (phase.claims.gpu_hours * HOUR_S * peak) if phase.claims.gpu_hours else None
+    if implied_mfu is not None and not math.isfinite(implied_mfu):
+        implied_mfu = None
 
     micro = phase.micro_batch_sequences or (
         max(1, phase.global_batch_sequences // phase.gpus) if phase.global_batch_sequences else None
@@ -146,11 +154,12 @@ def _phase(plan: Plan, phase: Phase, mfu: float, factor: float, price: float | N
 def audit_plan(
     plan: Plan, *, mfu: float = 0.4, factor: float = 2.0, price_usd_per_gpu_hour: float | None = None
 ) -> dict[str, Any]:
-    """Audit a plan: per phase, per group and in total, computed values next to claims."""
-    if not 1e-4 <= mfu <= 1:
-        raise ScenarioError("--mfu", mfu, "must be in [0.0001, 1]")
-    if not factor > 1:
-        raise ScenarioError("--factor", factor, "must be > 1 (claims within this factor are consistent)")
+    """Audit a plan: per phase, per group and in total, computed values next to claims. Every
+    number of the result is finite (checked)."""
+    mfu = number("--mfu", mfu, low=1e-4, high=1)
+    factor = number("--factor", factor, low=1, low_open=True, high=1e6)
+    if price_usd_per_gpu_hour is not None:
+        price_usd_per_gpu_hour = number("--price", price_usd_per_gpu_hour, low=0, high=1e9)
     price = price_usd_per_gpu_hour if price_usd_per_gpu_hour is not None else plan.price_usd_per_gpu_hour
     phases = [_phase(plan, p, mfu, factor, price) for p in plan.phases]
     by_name = {p["name"]: p for p in phases}
@@ -239,7 +248,7 @@ def audit_plan(
             }
         )
     thresholds = plan.thresholds_flop or DEFAULT_THRESHOLDS
-    return {
+    result = {
         "plan": plan.name,
         "assumptions": {
             "mfu": mfu,
@@ -291,3 +300,5 @@ def audit_plan(
             ),
         },
     }
+    refuse_non_finite(result, cause="the plan and the --mfu, --factor and --price options")
+    return result

@@ -7,16 +7,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
 from dtsim.errors import MISSING, ScenarioError
+from dtsim.loading import load_documents
+from dtsim.numbers import Integer, Number
 from dtsim.physics.hardware import gpu_catalogue
-from dtsim.scenario import Integer, Number, _scenario_error, _wrapped_scenario_error, load_documents
+from dtsim.scenario import _scenario_error, _wrapped_scenario_error
 
 __all__ = ["Claims", "Component", "Group", "Phase", "Plan", "Sum", "Tensor", "load_plan", "parse_plan"]
 
 Dtype = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4"]
 Positive = Annotated[Number, Field(ge=0, le=1e30)]
+#: A count of things (batch sequences, hidden width, vocabulary): whole, 1 to 1e12.
+Count = Annotated[Integer, Field(ge=1, le=10**12)]
+#: Numbers a plan prints and adds up: any sign, small enough that a sum stays finite.
+Printed = Annotated[Number, Field(ge=-1e300, le=1e300)]
+#: Most values in one tensor: beyond this a shape is a typo, and byte counts would overflow.
+MAX_NUMEL = 10**30
 
 
 class _Spec(BaseModel):
@@ -38,15 +46,24 @@ class Claims(_Spec):
     cost_usd: Positive | None = None
     memory_per_gpu_gb: Positive | None = None
     activation_memory_gb: Positive | None = None
-    gpus: Annotated[Integer, Field(ge=1)] | None = None
+    gpus: Count | None = None
 
 
 class Tensor(_Spec):
     """One weight tensor: name, shape, storage dtype."""
 
     name: str
-    shape: list[Annotated[Integer, Field(ge=1, le=10**12)]] = Field(min_length=1)
+    shape: list[Annotated[Integer, Field(ge=1, le=10**12)]] = Field(min_length=1, max_length=8)
     dtype: Dtype = "fp32"
+
+    @model_validator(mode="after")
+    def _size(self) -> Tensor:
+        numel = 1
+        for size in self.shape:
+            numel *= size
+        if numel > MAX_NUMEL:
+            raise ScenarioError("shape", self.shape, f"holds {numel:.3g} values; at most {MAX_NUMEL:.0e}")
+        return self
 
 
 class Component(_Spec):
@@ -79,8 +96,8 @@ class Phase(_Spec):
     frozen_above: list[str] = Field(default_factory=list)
     gpu: str
     gpus: Annotated[Integer, Field(ge=1, le=10**8)]
-    global_batch_sequences: Annotated[Integer, Field(ge=1)] | None = None
-    micro_batch_sequences: Annotated[Integer, Field(ge=1)] | None = None
+    global_batch_sequences: Count | None = None
+    micro_batch_sequences: Count | None = None
     sequence_length: Annotated[Integer, Field(ge=1, le=10**8)] | None = None
     precision: Literal["bf16", "fp16", "fp32"] = "bf16"
     optimizer: Literal["adamw", "sgd", "none"] = "adamw"
@@ -99,7 +116,7 @@ class Group(_Spec):
 
     name: str
     phases: list[str] = Field(min_length=1)
-    parallel: bool = True
+    parallel: StrictBool = True
     claims: Claims = Claims()
 
 
@@ -107,8 +124,8 @@ class Sum(_Spec):
     """A total the plan prints next to its parts, to check that it adds up."""
 
     name: str
-    parts: list[Number] = Field(min_length=1)
-    total: Number
+    parts: list[Printed] = Field(min_length=1, max_length=100_000)
+    total: Printed
     unit: str = ""
 
 
@@ -116,11 +133,11 @@ class Plan(_Spec):
     """A declared training plan (``dtsim audit``)."""
 
     name: str
-    hidden: Annotated[Integer, Field(ge=1)] | None = None
-    vocab: Annotated[Integer, Field(ge=1)] | None = None
+    hidden: Annotated[Integer, Field(ge=1, le=10**9)] | None = None
+    vocab: Count | None = None
     alignment_bytes: Annotated[Integer, Field(ge=1, le=4096)] = 32
     price_usd_per_gpu_hour: Positive | None = None
-    thresholds_flop: dict[str, Positive] | None = None
+    thresholds_flop: dict[str, Annotated[Number, Field(ge=1, le=1e60)]] | None = Field(default=None, min_length=1)
     components: dict[str, Component] = Field(min_length=1)
     phases: list[Phase] = Field(min_length=1)
     groups: list[Group] = Field(default_factory=list)
@@ -164,7 +181,7 @@ def parse_plan(data: Any, *, source: str | None = None) -> Plan:
 
 def load_plan(path: str | Path) -> Plan:
     """Read and validate a plan file (YAML or JSON)."""
-    docs = load_documents(path)
+    docs = load_documents(path, what="plan file")
     if len(docs) != 1:
         raise ScenarioError("", str(path), "a plan file holds one plan (a mapping)")
     source, data = docs[0]

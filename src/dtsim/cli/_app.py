@@ -10,22 +10,39 @@ import sys
 from enum import StrEnum
 from typing import Any
 
-import numpy as np
 import typer
-import yaml
 from rich.console import Console
 from rich.table import Table
 
 from dtsim.errors import ScenarioError
 from dtsim.result import RESULT_KEYS
-from dtsim.scenario import _ScenarioLoader, load_documents, parse_scenario, set_path
+from dtsim.scenario import load_documents
+from dtsim.service import parse_axis, parse_overrides
 
 app = typer.Typer(
     help="dtsim: how much training compute a decentralized run over sub-threshold sites reaches.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from dtsim import __version__
+
+        sys.stdout.write(f"dtsim {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_version, is_eager=True
+    ),
+) -> None:
+    """dtsim: how much training compute a decentralized run over sub-threshold sites reaches."""
 
 
 class Format(StrEnum):
@@ -54,7 +71,7 @@ def _print_rows(rows: list[dict[str, Any]], fmt: Format, title: str | None = Non
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else list(RESULT_KEYS), lineterminator="\n")
         writer.writeheader()
-        writer.writerows([{k: ("" if v is None else v) for k, v in row.items()} for row in rows])
+        writer.writerows([{k: _csv_value(v) for k, v in row.items()} for row in rows])
         sys.stdout.write(buffer.getvalue())
     else:
         table = Table(title=title, show_header=True, header_style="bold")
@@ -67,8 +84,16 @@ def _print_rows(rows: list[dict[str, Any]], fmt: Format, title: str | None = Non
         Console().print(table)
 
 
+def _csv_value(value: Any) -> Any:
+    """A CSV cell: empty for null, JSON for nested values (never a Python repr)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value)
+    return value
+
+
 def _read_args(text: str) -> dict[str, Any]:
-    from dtsim.errors import ScenarioError
 
     if text.startswith("@"):
         docs = load_documents(text[1:])
@@ -83,48 +108,14 @@ def _read_args(text: str) -> dict[str, Any]:
     return data
 
 
-def _scalar(text: str) -> Any:
-    """A command-line value read as YAML (``25`` → 25, ``1e9`` → 1e9, ``{1: 1.0}`` → a table)."""
-    try:
-        return yaml.load(text, Loader=_ScenarioLoader)
-    except yaml.YAMLError:
-        return text
-
-
 def _parse_overrides(pairs: list[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` pairs, each checked against the scenario schema."""
-    overrides: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise ScenarioError("--set", pair, "expected KEY=VALUE, e.g. network.wan.bandwidth_mbps=25")
-        overrides[key.strip()] = _scalar(value.strip())
-    probe: dict[str, Any] = {"nodes": 1}
-    for key, value in overrides.items():
-        set_path(probe, key, value)
-    parse_scenario(probe, source="--set")
-    return overrides
+    """``KEY=VALUE`` pairs (``--set``), read through the field registry."""
+    return parse_overrides(pairs)
 
 
-def _axis_values(spec: str) -> Any:
-    """``1,2,4`` | ``range:START:STOP:STEP`` (STOP included) | ``log:START:STOP:COUNT``."""
-    kind, _, rest = spec.partition(":")
-    if kind in ("range", "log"):
-        parts = [_scalar(p) for p in rest.split(":")]
-        if len(parts) != 3 or not all(isinstance(p, int | float) and not isinstance(p, bool) for p in parts):
-            raise ScenarioError("--vary", spec, f"expected {kind}:START:STOP:{'STEP' if kind == 'range' else 'COUNT'}")
-        start, stop, third = (float(p) for p in parts)
-        if kind == "range":
-            if third <= 0 or (stop - start) / third > 1e9:
-                raise ScenarioError("--vary", spec, "STEP must be > 0 and give at most 1e9 points")
-            return start + third * np.arange(int(np.floor((stop - start) / third + 1e-9)) + 1)
-        if start <= 0 or stop <= 0 or not 1 <= third <= 1e9:
-            raise ScenarioError("--vary", spec, "log needs START, STOP > 0 and 1 ≤ COUNT ≤ 1e9")
-        return np.logspace(np.log10(start), np.log10(stop), int(third))
-    values = [_scalar(v.strip()) for v in spec.split(",") if v.strip()]
-    if not values:
-        raise ScenarioError("--vary", spec, "no values")
-    return values
+def _axis_values(path: str, spec: str) -> Any:
+    """The values of one ``--vary PATH=SPEC``, read through the field registry."""
+    return parse_axis(path, spec)
 
 
 def _print_records(rows: list[dict[str, Any]], fmt: Format, title: str) -> None:

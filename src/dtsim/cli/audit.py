@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from dtsim.cli._app import (
-    _fail,
-    _show,
-    app,
-)
+from dtsim.cli._app import app
+from dtsim.cli._text import console, fail, plain, print_json, show
 from dtsim.errors import DtsimError
 
 
@@ -42,30 +37,32 @@ def audit(
 
     try:
         result = audit_plan(load_plan(plan), mfu=mfu, factor=factor, price_usd_per_gpu_hour=price)
+        if format is AuditFormat.json:
+            print_json(result, cause="the plan and the --mfu, --factor and --price options")
+            return
     except DtsimError as exc:
-        _fail(exc)
-    if format is AuditFormat.json:
-        sys.stdout.write(json.dumps(result, indent=1, default=float) + "\n")
-    elif format is AuditFormat.md:
+        fail(exc)
+    if format is AuditFormat.md:
         sys.stdout.write(render_markdown(result) + "\n")
     else:
-        table = Table(title=f"audit of {result['plan']} (MFU {mfu:g}, factor {factor:g})", header_style="bold")
+        title = f"audit of {plain(result['plan'], limit=200)} (MFU {mfu:g}, factor {factor:g})"
+        table = Table(title=title, header_style="bold")
         for key in ("where", "quantity", "claimed", "computed", "ratio", "verdict"):
             table.add_column(key, justify="right" if key in ("claimed", "computed", "ratio") else "left")
         for row in summary_rows(result):
             style = "" if row["verdict"] == "consistent" else "bold red"
             table.add_row(
-                row["where"],
-                row["quantity"],
-                _show(row["claimed"]),
-                _show(row["computed"]),
-                _show(row["ratio"]),
+                show(row["where"]),
+                show(row["quantity"]),
+                show(row["claimed"]),
+                show(row["computed"]),
+                show(row["ratio"]),
                 row["verdict"],
                 style=style,
             )
-        Console().print(table)
+        console().print(table)
         total = result["total"]
-        Console().print(
+        console().print(
             f"total: {total['flop']:.3g} FLOP, {total['gpu_hours']:,.1f} GPU-hours at MFU {mfu:g}, "
             f"peak {total['peak_h100_equivalents']:.1f} H100-eq "
             f"({'registered' if total['registered_cluster'] else 'under the 16 H100-eq threshold'})"

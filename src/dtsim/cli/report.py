@@ -19,7 +19,9 @@ from dtsim.errors import DtsimError
 @app.command()
 def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("report"),
-    scenarios: Annotated[Path, typer.Option("--scenarios", help="Directory of report tables.")] = Path("scenarios"),
+    scenarios: Annotated[
+        Path | None, typer.Option("--scenarios", help="Directory of report tables (default: the bundled ones).")
+    ] = None,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="KEY=VALUE: change an assumption everywhere a table does not vary it itself."),

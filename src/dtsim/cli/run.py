@@ -31,7 +31,7 @@ def simulate(
 ) -> None:
     """Simulate scenarios and print every result key.
 
-    Example: dtsim simulate scenarios/examples/72-nodes.yaml --format json
+    Example: dtsim simulate examples/scenarios/72-nodes-reference.yaml --format json
     """
     try:
         rows = [r.to_dict() for r in simulate_many(load_scenarios(files))]
@@ -46,7 +46,7 @@ def validate(
 ) -> None:
     """Check scenario files (schema and feasibility) without printing results.
 
-    Example: dtsim validate scenarios/*.yaml
+    Example: dtsim validate examples/scenarios/*.yaml
     """
     try:
         scenarios = load_scenarios(files)
@@ -84,7 +84,7 @@ def sweep_command(
 ) -> None:
     """Vary scenario fields over values, ranges or log-ranges, zipped or as a grid.
 
-    Example: dtsim sweep scenarios/examples/72-nodes-reference.yaml --vary network.wan.bandwidth_mbps=log:10:1000:7
+    Example: dtsim sweep examples/scenarios/72-nodes-reference.yaml --vary network.wan.bandwidth_mbps=log:10:1000:7
     """
     try:
         (base,) = load_scenarios([file])[:1]
@@ -93,7 +93,9 @@ def sweep_command(
             path, sep, spec = item.partition("=")
             if not sep:
                 raise ScenarioError("--vary", item, "expected PATH=VALUES, e.g. nodes=1,2,4")
-            axes[path.strip()] = _axis_values(spec.strip())
+            if path.strip() in axes:
+                raise ScenarioError("--vary", path.strip(), "given twice; give each field once")
+            axes[path.strip()] = _axis_values(path.strip(), spec.strip())
         selected = None if columns == "all" else [c.strip() for c in columns.split(",") if c.strip()]
         unknown = [k for k in selected or [] if k not in (*RESULT_KEYS, *axes)]
         if unknown:
@@ -150,7 +152,7 @@ def explain(
 ) -> None:
     """Every intermediate quantity of one scenario: name, formula, value, unit, source.
 
-    Example: dtsim explain scenarios/examples/72-nodes-reference.yaml
+    Example: dtsim explain examples/scenarios/72-nodes-reference.yaml
     """
     from dtsim.explain import explain as explain_steps
 

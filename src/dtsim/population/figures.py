@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -25,14 +22,20 @@ def _svg(fig: object) -> str:
 
 def population_figures(table: ModelTable) -> dict[str, str]:
     """``{name: svg}``: ``cumulative_vs_individual`` and ``log_compute_histograms``."""
-    plt.rcParams.update({"svg.hashsalt": "dtsim", "font.size": 9})
+    with plt.rc_context({"svg.hashsalt": "dtsim", "font.size": 9}):
+        return _figures(table)
+
+
+def _figures(table: ModelTable) -> dict[str, str]:
     years = np.unique(table.years)
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for i, year in enumerate(years):
         c = np.sort(table.compute[table.years == year])
         fit = cumulative_fit(c)
-        ax.loglog(c, np.cumsum(c), "o", ms=3, color=f"C{i % 10}", label=f"{year} (slope {fit['slope']:.2f})")
-        ax.loglog(c, 10 ** (fit["slope"] * np.log10(c) + fit["intercept"]), "-", lw=0.8, color=f"C{i % 10}")
+        label = f"{year} (slope {fit['slope']:.2f})" if fit["slope"] is not None else f"{year} (one size: no fit)"
+        ax.loglog(c, np.cumsum(c), "o", ms=3, color=f"C{i % 10}", label=label)
+        if fit["slope"] is not None:
+            ax.loglog(c, 10 ** (fit["slope"] * np.log10(c) + fit["intercept"]), "-", lw=0.8, color=f"C{i % 10}")
     ax.set(
         xlabel="model training compute m (FLOP)",
         ylabel="cumulative compute of models ≤ m (FLOP)",

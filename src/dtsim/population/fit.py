@@ -6,7 +6,6 @@ aggregate training compute"; "these lines are pretty linear - we can get fits").
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from dataclasses import dataclass
@@ -17,12 +16,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dtsim.errors import ScenarioError
+from dtsim.loading import read_csv_rows
 
 __all__ = ["COLUMNS", "ModelTable", "cumulative_fit", "load_models", "moments", "share_within", "year_statistics"]
 
 #: Column names of the public "Notable AI Models" dataset (Epoch AI), used by default.
 COLUMNS = {"name": "Model", "date": "Publication date", "compute": "Training compute (FLOP)"}
 _YEAR = re.compile(r"^\s*(\d{4})")
+#: Largest training compute read, FLOP: a million of them still add up within the float range.
+MAX_COMPUTE_FLOP = 1e300
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,7 @@ def load_models(
     """Read a CSV of models. Rows whose date has no 4-digit year, or whose compute is empty,
     non-numeric or not positive, are skipped (counted in ``skipped``)."""
     path = Path(path)
-    try:
-        text = path.read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError("DATA", str(path), f"cannot read a UTF-8 CSV: {exc}") from None
-    reader = csv.DictReader(text.splitlines())
-    header = reader.fieldnames or []
+    header, rows = read_csv_rows(path, what="DATA")
     for option, column in (
         ("--name-column", name_column),
         ("--date-column", date_column),
@@ -58,17 +55,22 @@ def load_models(
     ):
         if column not in header:
             raise ScenarioError(option, column, f"no such column; the file has: {', '.join(header) or 'no header'}")
+    where = {column: header.index(column) for column in (name_column, date_column, compute_column)}
     names, years, compute, skipped = [], [], [], 0
-    for row in reader:
-        year = _YEAR.match(row.get(date_column) or "")
+    for line, row in rows:
+        cells = {column: row[i] if i < len(row) else "" for column, i in where.items()}
+        year = _YEAR.match(cells[date_column])
         try:
-            flop = float((row.get(compute_column) or "").replace(",", ""))
+            flop = float(cells[compute_column].replace(",", ""))
         except ValueError:
             flop = math.nan
         if year is None or not math.isfinite(flop) or flop <= 0:
             skipped += 1
             continue
-        names.append(row.get(name_column) or "")
+        if flop > MAX_COMPUTE_FLOP:
+            problem = f"line {line:,}: a training compute of {flop:.3g} FLOP is beyond {MAX_COMPUTE_FLOP:g}"
+            raise ScenarioError("DATA", str(path), problem)
+        names.append(cells[name_column])
         years.append(int(year.group(1)))
         compute.append(flop)
     if not compute:
@@ -100,9 +102,10 @@ def share_within(compute: ArrayLike, orders_of_magnitude: float) -> float:
     return float(c[c >= total / 10.0**orders_of_magnitude].sum() / total)
 
 
-def cumulative_fit(compute: ArrayLike) -> dict[str, float]:
+def cumulative_fit(compute: ArrayLike) -> dict[str, Any]:
     """Least-squares fit of ``log10(S(m)) = slope · log10(m) + intercept``, where S(m) is the
-    cumulative compute of all models with compute ≤ m, one point per model (seed 003)."""
+    cumulative compute of all models with compute ≤ m, one point per model (seed 003).
+    Fewer than two distinct sizes: no line (slope, intercept and r² are ``None``)."""
     c = np.sort(np.asarray(compute, float))
     cumulative = np.cumsum(c)
     # Ties: every model of the same size sees the cumulative compute of all of them.
@@ -110,10 +113,10 @@ def cumulative_fit(compute: ArrayLike) -> dict[str, float]:
     return _line(np.log10(c), np.log10(cumulative))
 
 
-def _line(x: NDArray[np.float64], y: NDArray[np.float64]) -> dict[str, float]:
+def _line(x: NDArray[np.float64], y: NDArray[np.float64]) -> dict[str, Any]:
     n = len(x)
     if n < 2 or np.ptp(x) == 0:
-        return {"slope": math.nan, "intercept": math.nan, "r2": math.nan, "points": n}
+        return {"slope": None, "intercept": None, "r2": None, "points": n}
     sxx = float(np.sum((x - x.mean()) ** 2))
     sxy = float(np.sum((x - x.mean()) * (y - y.mean())))
     slope = sxy / sxx

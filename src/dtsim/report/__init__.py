@@ -1,19 +1,23 @@
 """``dtsim report``: regenerate every table of the seed documents, the errata and the figures
-from the scenario tables of ``scenarios/``, optionally with changed assumptions."""
+from the report table specifications (bundled in ``dtsim/data/report/``, or a directory of one's
+own), optionally with changed assumptions."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from dtsim.errors import ScenarioError
+from dtsim.loading import read_text
+from dtsim.output import atomic_directory, check_destination
 from dtsim.report.render import render_html, render_markdown
 from dtsim.report.spec import TableSpec, load_table_specs
-from dtsim.report.tables import _ANALYSIS_CACHE, Table, build_table
+from dtsim.report.tables import AnalysisCache, Table, build_table
 
-__all__ = ["Report", "build_report", "table_spec_files", "write_report"]
+__all__ = ["Report", "build_report", "bundled_tables", "table_spec_files", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -35,11 +39,16 @@ class Report:
         return render_html(self.tables, self.figures, self.overrides, __version__)
 
 
+def bundled_tables() -> Path:
+    """The directory of the bundled report table specifications (package data)."""
+    return Path(str(resources.files("dtsim.data").joinpath("report")))
+
+
 def table_spec_files(directory: Path) -> list[Path]:
     """The report files of a scenarios directory: ``*.yaml`` holding ``tables:``, in name order."""
     if not directory.is_dir():
         raise ScenarioError("--scenarios", str(directory), "not a directory of scenario tables")
-    files = sorted(p for p in directory.glob("*.yaml") if "tables:" in p.read_text("utf-8"))
+    files = sorted(p for p in directory.glob("*.yaml") if "tables:" in read_text(p, what="report table file"))
     if not files:
         raise ScenarioError("--scenarios", str(directory), "holds no report tables (*.yaml with `tables:`)")
     return files
@@ -52,25 +61,26 @@ def build_report(
     from dtsim.report.figures import render_figures
 
     overrides = dict(overrides or {})
-    _ANALYSIS_CACHE.clear()
-    tables = [build_table(spec, overrides) for spec in specs]
+    cache = AnalysisCache()
+    tables = [build_table(spec, overrides, cache) for spec in specs]
     order = {"001": 0, "002": 1}
     tables.sort(key=lambda t: order.get(t.spec.seed, 2))
     return Report(tables, render_figures(overrides) if figures else {}, overrides)
 
 
-def write_report(out: Path, scenarios: Path, overrides: Mapping[str, Any] | None = None) -> list[Path]:
-    """Write ``report.md``, ``report.html`` and ``figures/*.svg`` under ``out``."""
-    report = build_report(load_table_specs(table_spec_files(scenarios)), overrides)
-    figure_dir = out / "figures"
-    figure_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, (_, svg) in report.figures.items():
-        path = figure_dir / f"{name}.svg"
-        path.write_text(svg, "utf-8")
-        written.append(path)
-    for name, text in (("report.md", report.markdown()), ("report.html", report.html())):
-        path = out / name
-        path.write_text(text, "utf-8")
-        written.append(path)
-    return written
+def write_report(out: Path, scenarios: Path | None = None, overrides: Mapping[str, Any] | None = None) -> list[Path]:
+    """Write ``report.md``, ``report.html`` and ``figures/*.svg`` under ``out`` (``scenarios``: a
+    directory of table specifications; default: the bundled ones), atomically:
+    everything is computed and rendered first, then written to a staging folder beside
+    ``out`` and moved in (``figures/`` replaced whole); an error or an interrupt leaves
+    ``out`` as it was. Other files in ``out`` are kept."""
+    check_destination(out, field="--out", directory=True)
+    report = build_report(load_table_specs(table_spec_files(scenarios or bundled_tables())), overrides)
+    texts = {"report.md": report.markdown(), "report.html": report.html()}
+    with atomic_directory(out, field="--out") as staging:
+        (staging / "figures").mkdir()
+        for name, (_, svg) in report.figures.items():
+            (staging / "figures" / f"{name}.svg").write_text(svg, "utf-8")
+        for name, text in texts.items():
+            (staging / name).write_text(text, "utf-8")
+    return [*(out / "figures" / f"{name}.svg" for name in report.figures), *(out / name for name in texts)]

@@ -6,9 +6,6 @@ import io
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -51,7 +48,14 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
 }
 
 
-plt.rcParams.update({"svg.hashsalt": "dtsim", "font.size": 9, "figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
+#: Figure style, applied only while the report's figures are drawn (never at import).
+STYLE: dict[str, Any] = {
+    "svg.hashsalt": "dtsim",
+    "font.size": 9,
+    "figure.dpi": 100,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+}
 
 
 def _threshold_lines(ax: Any) -> None:
@@ -179,10 +183,12 @@ FIGURES: dict[str, tuple[str, Callable[[Overrides], Any]]] = {
 def render_figures(overrides: Overrides = None) -> dict[str, tuple[str, str]]:
     """Every figure as ``{name: (caption, svg text)}``; deterministic output."""
     out = {}
-    for name, (caption, make) in FIGURES.items():
-        fig = make(overrides)
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-        plt.close(fig)
-        out[name] = (caption, buffer.getvalue())
+    # matplotlib types rc keys as a literal set; STYLE's keys are among them.
+    with plt.rc_context(STYLE):  # type: ignore[arg-type]
+        for name, (caption, make) in FIGURES.items():
+            fig = make(overrides)
+            buffer = io.StringIO()
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
+            plt.close(fig)
+            out[name] = (caption, buffer.getvalue())
     return out

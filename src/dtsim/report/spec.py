@@ -1,4 +1,4 @@
-"""Report table specifications: the YAML files of ``scenarios/`` (one per seed scenario or
+"""Report table specifications: YAML files (bundled in ``dtsim/data/report/``, one per seed scenario or
 table family). A table is a base scenario, rows (each overriding fields or naming an
 analysis) and columns (a result key, where it comes from, and its display format)."""
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from dtsim.errors import ScenarioError
+from dtsim.errors import MISSING, ScenarioError
+from dtsim.loading import load_documents
 from dtsim.report.formats import FORMATS
-from dtsim.scenario import load_documents
 
 __all__ = ["Column", "Row", "TableSpec", "load_table_specs"]
 
@@ -44,9 +44,12 @@ class Column(_Spec):
     case_suffix: str = ""
     case_key: str | None = None
 
-    def model_post_init(self, __context: Any) -> None:
-        if self.format not in FORMATS:
-            raise ValueError(f"unknown format {self.format!r}; allowed: {', '.join(FORMATS)}")
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in FORMATS:
+            raise ValueError(f"unknown format; allowed: {', '.join(FORMATS)}")
+        return value
 
 
 class Row(_Spec):
@@ -75,6 +78,13 @@ class TableSpec(_Spec):
     rows: list[Row]
     columns: list[Column]
     notes: list[str] = Field(default_factory=list)
+    #: The file the table was read from (for messages).
+    _file: str | None = PrivateAttr(default=None)
+
+    @property
+    def where(self) -> str:
+        """``file: table ID``, naming the table in messages."""
+        return f"{self._file}: table {self.id}" if self._file else f"table {self.id}"
 
     @property
     def seed(self) -> str:
@@ -83,19 +93,34 @@ class TableSpec(_Spec):
 
 
 def load_table_specs(paths: list[Path]) -> list[TableSpec]:
-    """Read table specs from YAML files (each a mapping with ``tables:``), in order."""
+    """Read table specs from YAML files (each a mapping with a ``tables:`` list), in order;
+    every problem is a one-line ``ScenarioError`` naming the file and the table."""
     specs: list[TableSpec] = []
     for path in paths:
-        for source, doc in load_documents(path):
+        for source, doc in load_documents(path, what="report table file"):
             if not isinstance(doc, dict) or "tables" not in doc:
-                raise ScenarioError("tables", source, "a report file is a mapping with a `tables:` list")
-            for i, table in enumerate(doc["tables"]):
+                raise ScenarioError(
+                    "tables", MISSING, "a report file is a mapping with a `tables:` list", source=source
+                )
+            tables = doc["tables"]
+            if not isinstance(tables, list):
+                raise ScenarioError("tables", tables, "expected a list of tables", source=source)
+            for i, table in enumerate(tables):
                 try:
-                    specs.append(TableSpec.model_validate(table))
+                    spec = TableSpec.model_validate(table)
                 except ValidationError as exc:
                     err = exc.errors(include_url=False)[0]
                     field = ".".join(str(p) for p in err["loc"])
-                    raise ScenarioError(f"tables[{i}].{field}", err.get("input"), err["msg"], source=source) from None
+                    message = err["msg"].removeprefix("Value error, ")
+                    name = table.get("id") if isinstance(table, dict) and isinstance(table.get("id"), str) else i
+                    raise ScenarioError(
+                        f"tables[{i}].{field}" if field else f"tables[{i}]",
+                        err.get("input", MISSING),
+                        message,
+                        source=f"{source}: table {name}",
+                    ) from None
+                spec._file = source
+                specs.append(spec)
     ids = [s.id for s in specs]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

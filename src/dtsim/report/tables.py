@@ -10,11 +10,12 @@ from typing import Any
 
 from dtsim.analyses import analyze
 from dtsim.engine import simulate_many
+from dtsim.errors import InfeasibleError, ScenarioError
 from dtsim.report.formats import format_value
 from dtsim.report.spec import Column, Row, TableSpec
 from dtsim.scenario import set_path
 
-__all__ = ["Cell", "Table", "build_table", "merge_scenario"]
+__all__ = ["AnalysisCache", "Cell", "Table", "build_table", "merge_scenario"]
 
 #: Analyses that take the row's scenario as their ``scenario`` argument.
 SCENARIO_ANALYSES = frozenset({"nodes_for_target", "model_size_sweep"})
@@ -60,22 +61,44 @@ def merge_scenario(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
     return merged
 
 
-def _lookup(source: Mapping[str, Any], key: str) -> Any:
+def _lookup(source: Mapping[str, Any], key: str, field: str = "key") -> Any:
+    """``source[a][b]`` for ``key = "a.b"``; a missing key is a ``ScenarioError`` on ``field``."""
     value: Any = source
     for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            allowed = ", ".join(map(str, value)) if isinstance(value, Mapping) else "none (not a mapping)"
+            raise ScenarioError(field, key, f"no such key; allowed here: {allowed}")
         value = value[part]
     return value
 
 
-def _analysis(name: str, args: Mapping[str, Any], scenario: dict[str, Any] | None) -> dict[str, Any]:
-    key = json.dumps([name, args, scenario], sort_keys=True, default=str)
-    if key not in _ANALYSIS_CACHE:
-        _ANALYSIS_CACHE[key] = _run_analysis(name, args, scenario)
-    return _ANALYSIS_CACHE[key]
+def _operand(value: Any, field: str, key: str) -> float:
+    """A value that takes part in arithmetic: a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(field, key, f"is {value!r} for this row, not a number")
+    return value
 
 
-#: One report asks the same analysis for several columns (nodes and cost of one search).
-_ANALYSIS_CACHE: dict[str, dict[str, Any]] = {}
+def _divide(value: Any, denominator: Any, field: str, key: str) -> float:
+    """``value / denominator``, refusing a zero denominator by name."""
+    if _operand(denominator, field, key) == 0:
+        raise ScenarioError(field, key, "is 0 for this row: cannot divide by it")
+    return _operand(value, field, key) / denominator
+
+
+class AnalysisCache:
+    """Analysis answers of one report, by name, arguments and scenario: a report asks the same
+    search for several columns (the nodes and the cost of one search)."""
+
+    def __init__(self) -> None:
+        self._answers: dict[str, dict[str, Any]] = {}
+
+    def get(self, name: str, args: Mapping[str, Any], scenario: dict[str, Any] | None) -> dict[str, Any]:
+        """The analysis answer, computed once per report."""
+        key = json.dumps([name, args, scenario], sort_keys=True, default=str)
+        if key not in self._answers:
+            self._answers[key] = _run_analysis(name, args, scenario)
+        return self._answers[key]
 
 
 def _run_analysis(name: str, args: Mapping[str, Any], scenario: dict[str, Any] | None) -> dict[str, Any]:
@@ -85,9 +108,20 @@ def _run_analysis(name: str, args: Mapping[str, Any], scenario: dict[str, Any] |
     return analyze(name, **args)
 
 
-def build_table(spec: TableSpec, overrides: Mapping[str, Any] | None = None) -> Table:
+def build_table(
+    spec: TableSpec, overrides: Mapping[str, Any] | None = None, cache: AnalysisCache | None = None
+) -> Table:
     """Evaluate every cell of a table. ``overrides`` (dotted paths) change the base scenario
-    before the rows apply their own fields, so a row that varies a field keeps its value."""
+    before the rows apply their own fields, so a row that varies a field keeps its value;
+    ``cache`` shares analysis answers across the tables of one report. Errors name the table
+    (and its file)."""
+    try:
+        return _build_table(spec, overrides, cache or AnalysisCache())
+    except (ScenarioError, InfeasibleError) as exc:
+        raise exc.at(spec.where) from None
+
+
+def _build_table(spec: TableSpec, overrides: Mapping[str, Any] | None, cache: AnalysisCache) -> Table:
     scenarios = [merge_scenario(spec.base, overrides, row.set) if (spec.base or row.set) else None for row in spec.rows]
     needs_result = [
         row.analysis is None and s is not None and any(c.analysis is None for c in spec.columns)
@@ -98,19 +132,22 @@ def build_table(spec: TableSpec, overrides: Mapping[str, Any] | None = None) -> 
     sources: list[dict[str, Any]] = []
     for row, scenario, need in zip(spec.rows, scenarios, needs_result, strict=True):
         if row.analysis is not None:
-            sources.append(_analysis(row.analysis, row.args, scenario))
+            sources.append(cache.get(row.analysis, row.args, scenario))
         else:
             sources.append(next(results) if need else {})
 
     values: list[list[Any]] = []
     for row, scenario, source in zip(spec.rows, scenarios, sources, strict=True):
         columns = [_for_row(column, row) for column in spec.columns]
-        values.append([_cell_value(column, row, scenario, source) for column in columns])
+        values.append([_cell_value(column, scenario, source, cache) for column in columns])
     for j, column in enumerate(spec.columns):
         if column.relative == "best":
-            best = max(v[j] for v in values if v[j] is not None)
-            for v in values:
-                v[j] = None if v[j] is None else v[j] / best
+            field = f"columns[{column.header!r}].relative"
+            present = [_operand(v[j], field, column.key) for v in values if v[j] is not None]
+            if present:
+                best = max(present)
+                for v in values:
+                    v[j] = None if v[j] is None else _divide(v[j], best, field, f"the best {column.key}")
 
     rows = []
     for row, row_values in zip(spec.rows, values, strict=True):
@@ -145,24 +182,30 @@ def _case_id(row_case: str | None, suffix: str) -> str | None:
     return row_case.replace("{col}", suffix) if "{col}" in row_case else row_case + suffix
 
 
-def _cell_value(column: Column, row: Row, scenario: dict[str, Any] | None, source: dict[str, Any]) -> Any:
+def _cell_value(column: Column, scenario: dict[str, Any] | None, source: dict[str, Any], cache: AnalysisCache) -> Any:
+    j = f"columns[{column.header!r}]"
     if column.key.startswith("scenario."):
-        return _lookup(scenario or {}, column.key.removeprefix("scenario."))
+        return _lookup(scenario or {}, column.key.removeprefix("scenario."), f"{j}.key")
     if column.analysis is not None:
-        source = _analysis(column.analysis, column.args, merge_scenario(scenario, column.set) if scenario else None)
+        source = cache.get(column.analysis, column.args, merge_scenario(scenario, column.set) if scenario else None)
     elif column.set:
-        assert scenario is not None, "a column with `set` needs a row scenario"
+        if scenario is None:
+            raise ScenarioError(f"{j}.set", column.set, "needs a row scenario (base or set)")
         (result,) = simulate_many([merge_scenario(scenario, column.set)])
         source = result.to_dict()
-    value = _lookup(source, column.key)
+    value = _lookup(source, column.key, f"{j}.key")
     if value is not None and column.times is not None:
-        value = value * _lookup(source, column.times)
+        value = _operand(value, f"{j}.key", column.key) * _operand(
+            _lookup(source, column.times, f"{j}.times"), f"{j}.times", column.times
+        )
     if value is not None and column.per is not None:
-        value = value / _lookup(source, column.per)
+        value = _divide(value, _lookup(source, column.per, f"{j}.per"), f"{j}.per", column.per)
     if value is not None and column.scale != 1.0:
-        value = value * column.scale
+        value = _operand(value, f"{j}.key", column.key) * column.scale
     if column.relative_set is not None and value is not None:
-        assert scenario is not None, "relative_set needs a row scenario"
+        if scenario is None:
+            raise ScenarioError(f"{j}.relative_set", column.relative_set, "needs a row scenario (base or set)")
         (other,) = simulate_many([merge_scenario(scenario, column.relative_set)])
-        value = value / other.to_dict()[column.key]
+        denominator = _lookup(other.to_dict(), column.key, f"{j}.key")
+        value = _divide(value, denominator, f"{j}.relative_set", column.key)
     return value

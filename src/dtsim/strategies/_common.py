@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from dtsim.inputs import Inputs
 from dtsim.physics.network import COLLECTIVES, STRAGGLERS
+from dtsim.physics.reliability import tail_factor
 
 __all__ = ["Refusal", "Schedule", "constant", "regional_sync", "tier_straggler", "wan_sync"]
 
@@ -81,7 +82,7 @@ class Schedule:
     # The reliability layer (reliability.md §10.3)
     tail_participants: Array  # n_t
     checkpoint_params: Array  # P_s of the reference model
-    node_state_bytes: Array  # what one node holds (the corrected model's checkpoint)
+    node_state_params: Array  # parameters one node holds (the corrected model's checkpoint)
     refusals: tuple[Refusal, ...] = field(default=())
 
     def merge(self, other: Schedule, where: Mask) -> Schedule:
@@ -102,9 +103,12 @@ def constant(value: float, n: int) -> Array:
 
 
 def tier_straggler(inp: Inputs, participants: Array) -> Array:
-    """f(n) of one tier under the scenario's straggler model (variants.md §7; with the reliability
-    layer, its fail-slow tail, reliability.md §3.2)."""
+    """f(n) of one tier under the scenario's straggler model (variants.md §7); with the reliability
+    layer on, its fail-slow tail replaces it on every tier (reliability.md §3.2)."""
     f = STRAGGLERS.evaluate(inp.straggler, participants=participants, per_doubling=inp.straggler_per_doubling)
+    if inp.reliability.any():
+        tail = tail_factor(participants, inp.mitigation, inp.fail_slow_fraction, inp.fail_slow_severity)
+        f = np.where(inp.reliability, tail, f)
     return np.where(np.asarray(participants) <= 1.0, 1.0, f)
 
 

@@ -79,6 +79,6 @@ def schedule(inp: Inputs, strategy: str = "diloco") -> Schedule:
         comm_bytes_per_sync=2.0 * volume / BITS_PER_BYTE * share,
         tail_participants=n,
         checkpoint_params=inp.params,
-        node_state_bytes=state,
+        node_state_params=inp.params,
         refusals=(fit_refusal(inp, strategy),),
     )

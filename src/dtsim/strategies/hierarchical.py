@@ -78,7 +78,7 @@ def schedule(inp: Inputs) -> Schedule:
         comm_bytes_per_sync=nan,
         tail_participants=groups,
         checkpoint_params=inp.params,
-        node_state_bytes=state,
+        node_state_params=inp.params,
         refusals=(diloco.fit_refusal(inp, "hierarchical"),),
     )
     if not fallback.any():

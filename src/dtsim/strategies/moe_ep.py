@@ -15,6 +15,7 @@ from dtsim.inputs import Inputs
 from dtsim.physics.compute import step_time_s
 from dtsim.physics.memory import fits_in_memory, moe_memory_per_node_bytes
 from dtsim.physics.network import min_inner_steps, pseudo_gradient_volume_bits
+from dtsim.physics.reliability import expert_parallel_node_state_params
 from dtsim.strategies._common import Refusal, Schedule, constant, wan_sync
 from dtsim.units import GB
 
@@ -91,6 +92,6 @@ def schedule(inp: Inputs) -> Schedule:
         comm_bytes_per_sync=nan,
         tail_participants=n,
         checkpoint_params=inp.params,
-        node_state_bytes=memory,
+        node_state_params=expert_parallel_node_state_params(inp.params, inp.active_params, n),
         refusals=(refusal,),
     )

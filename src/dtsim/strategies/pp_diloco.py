@@ -15,6 +15,7 @@ from dtsim.physics.compute import step_time_s
 from dtsim.physics.efficiency import eta_activation
 from dtsim.physics.memory import pipeline_stages, training_state_bytes
 from dtsim.physics.network import min_inner_steps, pseudo_gradient_volume_bits
+from dtsim.physics.reliability import pipeline_node_state_params
 from dtsim.strategies._common import Refusal, Schedule, constant, tier_straggler, wan_sync
 from dtsim.units import BITS_PER_BYTE
 
@@ -131,6 +132,6 @@ def schedule(inp: Inputs) -> Schedule:
         comm_bytes_per_sync=nan,
         tail_participants=groups,
         checkpoint_params=inp.params,
-        node_state_bytes=training_state_bytes(inp.params, inp.bytes_per_param) / stages,
+        node_state_params=pipeline_node_state_params(inp.params, stages),
         refusals=refusals,
     )

@@ -103,8 +103,11 @@ def test_e12_calibration_check_at_72_nodes() -> None:
     off = dtsim.simulate(revised(72, failure_rate_per_gpu_hour=0.0)).to_dict()
     assert_printed(on["c_local"], "7.061139e24")
     assert_printed(off["c_local"], "7.061160e24")
+    # The spec's −3.0e-6 is the ratio of the printed values (7.061139 / 7.061160 − 1 = −2.97e-6);
+    # at full precision the change is −2.92e-6.
+    assert_printed(7.061139e24 / 7.061160e24 - 1, "-3.0e-6")
     change = on["c_local"] / off["c_local"] - 1
-    assert_printed(change, "-3.0e-6")
+    assert_printed(change, "-2.9e-6")
     assert abs(change) < 1 - on["goodput"]  # χ and the replica factor react to fewer tokens
 
 
