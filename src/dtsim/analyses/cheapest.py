@@ -5,9 +5,10 @@ node counts as one sweep per group of families that share a strategy and base (t
 and the per-family fields are the sweep's axes); the flat families' inner-step search evaluates
 every candidate H of every node count as one more sweep. So both searches work on arrays:
 
-- ``exhaustive`` (default): blocks of node counts from 2 upwards (2-64, then doubling), each
-  block evaluated for every family at once; the first block in which some family reaches the
-  target holds the answer (the smallest such N; ties at that N by family order).
+- ``exhaustive`` (default): blocks of node counts from 2 upwards (2-64, then twice as wide up
+  to a bound on the points per block), each block evaluated for every family at once; the
+  first block in which some family reaches the target holds the answer (the smallest such N;
+  ties at that N by family order).
 - ``bisection``: the revised analysis's per-family procedure (a)-(d), all families stepping
   together; the least costly family answer wins. It assumes that reaching the target is
   monotone in N, which the replica penalty breaks, so it can miss cheaper answers.
@@ -43,6 +44,8 @@ HALF_H_ABOVE = 60.0
 #: Largest node count either search accepts, and the first exhaustive block's end.
 MAX_SEARCH_NODES = 1_000_000
 _FIRST_BLOCK_END = 64
+#: Most (family, N) points in one exhaustive block: blocks double up to this (bounded memory).
+_MAX_BLOCK_POINTS = 131_072
 #: Scenario keys the analysis sets itself (the scenario's own values are ignored).
 _IGNORED = ("strategy", "nodes", "model", "training.inner_steps")
 
@@ -278,6 +281,7 @@ def _pick(fset: FamilySet, found: list[tuple[Candidate, float]]) -> tuple[Candid
 def _exhaustive(evaluate: _Evaluator, fset: FamilySet, target: float, max_nodes: int) -> tuple[Candidate, float] | None:
     """The smallest N in [2, max_nodes] at which some family reaches the target."""
     count_f = len(evaluate.families)
+    widest = max(1, _MAX_BLOCK_POINTS // max(1, count_f))
     low, high = 2, min(_FIRST_BLOCK_END, max_nodes)
     while low <= max_nodes:
         n = np.arange(low, high + 1, dtype=float)
@@ -290,7 +294,8 @@ def _exhaustive(evaluate: _Evaluator, fset: FamilySet, target: float, max_nodes:
         if hit.any():
             j = int(np.argmax(hit))
             return _pick(fset, _candidates(scores, np.arange(count_f) * len(n) + j, family, nodes, target))
-        low, high = high + 1, min(2 * high, max_nodes)
+        width = min(2 * (high - low + 1), widest)
+        low, high = high + 1, min(high + width, max_nodes)
     return None
 
 
