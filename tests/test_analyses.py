@@ -29,7 +29,7 @@ from dtsim.analyses import (
     model_size_sweep,
     nodes_for_target,
 )
-from dtsim.analyses.smallest import MAX_BOUND_STEPS, Probes, premise_for, regime, smallest_reaching
+from dtsim.analyses.smallest import Probes, premise_for, regime, smallest_reaching
 from dtsim.montecarlo.analysis import NodesForTarget
 from dtsim.scenario import parse_scenario
 
@@ -616,10 +616,6 @@ def test_uncertain_nodes_for_target_equals_the_scalar_analysis() -> None:
             expected = (answer.nodes, answer.cost_usd) if answer.reached else (math.nan, math.nan)
             assert np.array_equal(got, expected, equal_nan=True)
         assert np.isfinite(evaluation.columns["nodes"]).sum() >= 6
-
-
-def test_the_slow_case_limit_is_generous() -> None:
-    assert MAX_BOUND_STEPS >= 100
 
 
 # --------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal
 
 from dtsim.analyses._args import Number, ScalingLawInput, choice, positive
@@ -32,7 +33,7 @@ CompressionKind = Literal["pseudo_gradient", "activation"]
 QualityTableName = Literal["seed", "error-feedback", "no-error-feedback", "revised"]
 
 #: The tables each kind of compression can use (variants.md §3-§4).
-_TABLES = {"pseudo_gradient": PSEUDO_GRADIENT_TABLES, "activation": ACTIVATION_TABLES}
+_TABLES = MappingProxyType({"pseudo_gradient": PSEUDO_GRADIENT_TABLES, "activation": ACTIVATION_TABLES})
 
 
 @dataclass(frozen=True)

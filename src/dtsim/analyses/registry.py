@@ -17,6 +17,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from dtsim.analyses._args import Kind
@@ -24,9 +25,9 @@ from dtsim.analyses._result import AnalysisResult, plain
 from dtsim.errors import MISSING, ScenarioError
 from dtsim.physics.hardware import gpu_catalogue
 
-__all__ = ["Analysis", "Argument", "ResultKey", "analysis"]
+__all__ = ["Analysis", "Argument", "ResultKey", "analysis", "describe"]
 
-_NUMBERS = {float: "number", int: "integer", str: "text", bool: "boolean"}
+_NUMBERS = MappingProxyType({float: "number", int: "integer", str: "text", bool: "boolean"})
 
 
 @dataclass(frozen=True)
