@@ -319,6 +319,10 @@ def test_registry_reads_signatures_and_docstrings() -> None:
         assert all(r.meaning for r in entry.result), name
     described = describe_analyses()
     assert json.loads(json.dumps(described)) == described
+    cheapest = next(d for d in described if d["name"] == "cheapest_config")
+    assert cheapest["summary"] == ANALYSES["cheapest_config"].summary
+    assert cheapest["description"].startswith("Every candidate runs on the scenario's node with its physics;")
+    assert "Args" not in cheapest["description"] and "\n" not in cheapest["description"]
     by_name = {d["name"]: {a["name"]: a for a in d["arguments"]} for d in described}
     assert by_name["cheapest_config"]["search"] == {
         "name": "search",

@@ -119,7 +119,8 @@ def analyze(name: str, **args: Any) -> dict[str, Any]:
 
 
 def describe_analyses() -> list[dict[str, Any]]:
-    """Every analysis as JSON-able data: ``name``, ``summary``, ``arguments`` (each ``name``,
+    """Every analysis as JSON-able data: ``name``, ``summary`` (one line), ``description`` (the
+    docstring's paragraphs, blank-line separated), ``arguments`` (each ``name``,
     ``type``, ``kind``, ``choices``, ``default``, ``required``, ``nullable``, ``meaning``) and
     ``result`` (each key's ``name``, ``type``, ``meaning``), for ``dtsim analyze --list`` /
     ``--help`` and generated forms."""

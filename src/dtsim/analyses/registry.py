@@ -66,10 +66,12 @@ class ResultKey:
 
 @dataclass(frozen=True)
 class Analysis:
-    """A named analysis: its function, summary, arguments and result keys."""
+    """A named analysis: its function, one-line summary, longer description, arguments and
+    result keys."""
 
     name: str
     summary: str
+    description: str
     function: Callable[..., AnalysisResult]
     arguments: tuple[Argument, ...]
     result: tuple[ResultKey, ...]
@@ -97,6 +99,7 @@ class Analysis:
         return {
             "name": self.name,
             "summary": self.summary,
+            "description": self.description,
             "arguments": [a.to_dict() for a in self.arguments],
             "result": [r.to_dict() for r in self.result],
         }
@@ -131,6 +134,25 @@ def _section(doc: str, title: str) -> dict[str, str]:
         elif current is not None:
             entries[current] += " " + line.strip()
     return entries
+
+
+def _description(doc: str) -> str:
+    """The docstring's paragraphs between the summary line and the first section (``Args:``),
+    each joined into one line, separated by a blank line."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in inspect.cleandoc(doc).splitlines()[1:]:
+        text = line.strip()
+        if re.fullmatch(r"\w+:", text):
+            break
+        if text:
+            current.append(text)
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return "\n\n".join(paragraphs)
 
 
 def _type_text(hint: Any) -> str:
@@ -206,6 +228,7 @@ def analysis(name: str, function: Callable[..., AnalysisResult]) -> Analysis:
     return Analysis(
         name=name,
         summary=inspect.cleandoc(doc).splitlines()[0] if doc else "",
+        description=_description(doc),
         function=function,
         arguments=tuple(arguments),
         result=_result_keys(hints["return"]),
