@@ -217,7 +217,7 @@ def _bound_search(
             break
         a_lo = lo[idx]
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            jump = np.ceil(target * a_lo / lo_val[idx])
+            jump = np.ceil(target * a_lo / lo_val[idx] * (1.0 - _SLACK))  # never past a tie
         candidate = np.maximum(a_lo + 1, np.minimum(np.nan_to_num(jump, nan=max_nodes + 1), max_nodes + 1)).astype(
             np.int64
         )
