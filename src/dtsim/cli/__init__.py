@@ -1,8 +1,13 @@
-"""The ``dtsim`` command: parse, call the library, render. User errors (``DtsimError``) print
-one line and exit with status 2; only a bug shows a traceback.
+"""The ``dtsim`` command: parse, call the library (through ``dtsim.service``), render. User
+errors (``DtsimError``) print one line and exit with status 2; only a bug shows a traceback.
 
-One module per command group (``run``: simulate, validate, sweep, explain; ``analyze``: analyze,
-hardware; ``report``; ``audit``; ``population``), each registering on the shared ``app``.
+One module per command group, each registering on the shared ``app``:
+- ``run``          simulate, validate, sweep, explain
+- ``analyze``      analyze, hardware
+- ``report``       report
+- ``audit``        audit
+- ``population``   population fit, population sample
+- ``uncertainty``  uncertainty
 """
 
 from __future__ import annotations
