@@ -1,5 +1,5 @@
-"""Named analyses: searches and tables built on the engine (spec ``model.md`` §3,
-``variants.md`` §13).
+"""Named analyses: questions answered with many evaluations of the engine (model.md §3;
+variants.md §13; reliability.md §13).
 
 Each analysis is a public function with typed, documented arguments that returns a frozen
 result dataclass (``to_dict()`` gives its JSON-serialisable form). ``ANALYSES`` maps each name to
