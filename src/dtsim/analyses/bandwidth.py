@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from dtsim.analyses._args import number
+from dtsim.analyses._args import Number, Numbers, ScenarioInput, number
+from dtsim.analyses._result import AnalysisResult
 from dtsim.engine import sweep
 from dtsim.errors import ScenarioError
 from dtsim.scenario import Scenario, parse_scenario
@@ -54,15 +55,19 @@ Status = Literal["found", "any", "unreachable"]
 
 
 @dataclass(frozen=True)
-class UtilizationTarget:
+class UtilizationTarget(AnalysisResult):
     """The answer for one target.
 
-    ``status``: ``found`` (``bandwidth_mbps`` is the smallest bandwidth reaching the target, to
-    a relative 1e-10), ``any`` (the target is reached at the lowest bandwidth searched:
-    bandwidth does not limit it; ``bandwidth_mbps`` is null) or ``unreachable`` (not reached at
-    the highest bandwidth searched, e.g. latency-bound; ``bandwidth_mbps`` is null).
-    ``compute_utilization``, ``sync_s`` and ``inner_steps`` are the scenario's at the answer
-    (at the lowest bandwidth for ``any``, at the highest for ``unreachable``)."""
+    Attributes:
+        target: the compute utilisation to keep, in (0, 1].
+        status: found (bandwidth_mbps is the smallest bandwidth reaching the target, to a
+            relative 1e-10), any (reached at the lowest bandwidth searched: bandwidth does not
+            limit it) or unreachable (not reached at the highest, e.g. latency-bound).
+        bandwidth_mbps: the bandwidth needed, Mbps (null unless found).
+        compute_utilization: the scenario's utilisation at the answer.
+        sync_s: one synchronisation at the answer, s.
+        inner_steps: H at the answer.
+    """
 
     target: float
     status: Status
@@ -73,22 +78,20 @@ class UtilizationTarget:
 
 
 @dataclass(frozen=True)
-class BandwidthForUtilization:
-    """The bandwidth each target utilisation needs, and the search range."""
+class BandwidthForUtilization(AnalysisResult):
+    """The bandwidth each target utilisation needs, and the search range.
+
+    Attributes:
+        name: the scenario's name.
+        targets: one answer per target utilisation.
+        low_mbps: the lowest bandwidth searched, Mbps.
+        high_mbps: the highest bandwidth searched, Mbps.
+    """
 
     name: str | None
     targets: tuple[UtilizationTarget, ...]
     low_mbps: float
     high_mbps: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: the fields, each target a dict."""
-        return {
-            "name": self.name,
-            "low_mbps": self.low_mbps,
-            "high_mbps": self.high_mbps,
-            "targets": [asdict(t) for t in self.targets],
-        }
 
 
 def _targets(targets: Any) -> tuple[float, ...]:
@@ -130,19 +133,24 @@ def _utilization(base: Scenario, bandwidth_mbps: NDArray[np.float64]) -> dict[st
 
 
 def bandwidth_for_utilization(
-    scenario: Mapping[str, Any] | Scenario,
-    targets: Sequence[float] = DEFAULT_TARGETS,
+    scenario: ScenarioInput,
+    targets: Numbers = DEFAULT_TARGETS,
     *,
-    low_mbps: float = LOW_MBPS,
-    high_mbps: float = HIGH_MBPS,
+    low_mbps: Number = LOW_MBPS,
+    high_mbps: Number = HIGH_MBPS,
 ) -> BandwidthForUtilization:
-    """The smallest ``network.wan.bandwidth_mbps`` in [``low_mbps``, ``high_mbps``] at which
-    ``scenario`` keeps each target compute utilisation (0 < target ≤ 1).
+    """The WAN bandwidth a configuration needs to keep each target compute utilisation.
 
-    Refuses (ScenarioError) a malformed scenario or target, a scenario that sets
-    ``upload_mbps`` or ``download_mbps``, and a range outside (0, 1e9] Mbps or with
-    low ≥ high; raises the scenario's InfeasibleError when no bandwidth in the range is
-    feasible.
+    The smallest ``network.wan.bandwidth_mbps`` in [low_mbps, high_mbps] at which the scenario
+    keeps each target; the search is one sweep over a log grid, then a bisection of all targets
+    at once. Raises the scenario's InfeasibleError when no bandwidth in the range is feasible.
+
+    Args:
+        scenario: the configuration (it must not set upload_mbps or download_mbps: both
+            directions vary together).
+        targets: compute utilisations to keep, each in (0, 1].
+        low_mbps: lowest bandwidth searched, Mbps (> 0).
+        high_mbps: highest bandwidth searched, Mbps (≤ 1e9).
     """
     wanted = _targets(targets)
     low = number("low_mbps", low_mbps, low=1e-6)
