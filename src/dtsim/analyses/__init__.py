@@ -1,6 +1,11 @@
-"""Named analyses: lists of scenarios plus a selection or ratio rule (spec ``model.md`` §3).
+"""Named analyses: questions answered with many evaluations of the engine (model.md §3;
+variants.md §13; reliability.md §13). ``analyze(name, **args)`` runs one by name; each is also a
+public function here.
 
-``analyze(name, **args)`` runs one by name; each is also a public function here.
+- ``search``       the fewest nodes that reach a target; the best model size on given nodes
+- ``thresholds``   the largest unregistered node, a node's specification, collateral systems
+- ``constants``    compression quality, the Chinchilla-optimal model, the longest rational run
+- ``reliability``  the failure layer's block on its own, and every mitigation side by side
 """
 
 from __future__ import annotations
