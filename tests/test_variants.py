@@ -1506,11 +1506,6 @@ def test_case_count() -> None:
     assert len(ids) == len(set(ids)), "duplicate case ids"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=dtsim.ScenarioError,
-    reason="collateral_count does not take `systems: seed | revised` yet (variants.md §8, §13)",
-)
 @pytest.mark.parametrize(
     ("argument", "limits", "counts"),
     [
