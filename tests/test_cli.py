@@ -66,13 +66,14 @@ def test_validate(scenario_file: Path) -> None:
 
 def test_analyze(tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["analyze", "max_gpus_under_threshold", "--args", '{"gpu": "A100-80GB", "threshold_h100_eq": 8}']
+        app,
+        ["analyze", "max_gpus_under_threshold", "--args", '{"gpu": "A100-80GB", "threshold_h100_eq": 8}', "-f", "json"],
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)[0]["gpus_per_node"] == 25
     args = tmp_path / "args.yaml"
     args.write_text("c_flop: 1e24\n", "utf-8")
-    result = runner.invoke(app, ["analyze", "chinchilla_optimal", "--args", f"@{args}"])
+    result = runner.invoke(app, ["analyze", "chinchilla_optimal", "--args", f"@{args}", "-f", "json"])
     assert json.loads(result.stdout)[0]["params"] == pytest.approx(80.687e9, rel=1e-4)
     bad = runner.invoke(app, ["analyze", "chinchilla_optimal", "--args", "{oops"])
     assert bad.exit_code == 2 and "--args" in bad.stderr
