@@ -14,13 +14,13 @@ import warnings
 import numpy as np
 import typer
 
-from dtsim.cli import analyze, audit, population, report, run, uncertainty
+from dtsim.cli import analyze, audit, population, report, run, serve, uncertainty
 from dtsim.cli._app import app
 from dtsim.cli._text import error_line
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = (run, analyze, report, audit, population, uncertainty)
+_COMMAND_MODULES = (run, analyze, report, audit, population, uncertainty, serve)
 
 
 def main(argv: list[str] | None = None) -> None:
