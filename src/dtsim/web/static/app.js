@@ -74,12 +74,14 @@
     node[parts[parts.length - 1]] = value;
   }
 
-  function download(filename, blob) {
-    const link = el("a", { href: URL.createObjectURL(blob), download: filename });
+  /** Save a Blob, or a ``data:`` URL, as a file. */
+  function download(filename, content) {
+    const href = typeof content === "string" ? content : URL.createObjectURL(content);
+    const link = el("a", { href, download: filename });
     document.body.append(link);
     link.click();
     link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    if (typeof content !== "string") setTimeout(() => URL.revokeObjectURL(href), 1000);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -608,9 +610,7 @@
     if (format === "svg") {
       download(`dtsim-${name}.svg`, new Blob([await view.toSVG()], { type: "image/svg+xml" }));
     } else {
-      const url = await view.toImageURL("png", 2);
-      const blob = await (await fetch(url)).blob();
-      download(`dtsim-${name}.png`, blob);
+      download(`dtsim-${name}.png`, await view.toImageURL("png", 2));
     }
   }
 
@@ -734,7 +734,11 @@
   }
 
   function computeChart(rows, compare, xTitle, current, extra = []) {
-    const thresholds = THRESHOLDS.map((t) => ({ t, label: `10${sup(Math.log10(t))}` }));
+    // The data set the y range (a decade of margin); the threshold lines inside it are drawn.
+    const values = rows.map((r) => r.value).filter((v) => v > 0);
+    const low = values.length ? 10 ** Math.floor(Math.log10(Math.min(...values)) - 0.3) : 1e22;
+    const high = values.length ? 10 ** Math.ceil(Math.log10(Math.max(...values)) + 0.3) : 1e28;
+    const thresholds = THRESHOLDS.filter((t) => t >= low && t <= high).map((t) => ({ t, label: `10${sup(Math.log10(t))}` }));
     const layers = [
       {
         data: { values: thresholds },
@@ -751,7 +755,7 @@
         mark: { type: "line", point: { size: 18 } },
         encoding: {
           x: { field: "x", type: "quantitative", scale: { type: "log" }, title: xTitle },
-          y: { field: "value", type: "quantitative", scale: { type: "log" }, title: "FLOP", axis: { format: ".0e" } },
+          y: { field: "value", type: "quantitative", scale: { type: "log", domain: [low, high] }, title: "FLOP", axis: { format: ".0e" } },
           color: { field: "measure", title: "Measure", scale: { domain: Object.keys(COLORS), range: Object.values(COLORS) } },
           ...(compare ? { strokeDash: { field: "run", title: "Scenario", scale: { domain: ["A", "B"], range: [[4, 3], [1, 0]] } } } : {}),
           tooltip: [
@@ -892,8 +896,13 @@
     const positive = values.length && values.every((v) => v > 0);
     const logY = positive && Math.max(...values) / Math.min(...values) > 100;
     const xTitle = `${field.path}${field.unit ? ` (${field.unit})` : ""}`;
+    const lowest = values.length ? Math.min(...values) : 0;
+    const highest = values.length ? Math.max(...values) : 1;
+    const flat = lowest === highest;
+    const yScale = logY ? { type: "log" } : flat ? { domain: [lowest - (Math.abs(lowest) || 1) * 0.1, highest + (Math.abs(highest) || 1) * 0.1] } : { zero: false };
+    const big = Math.max(Math.abs(lowest), Math.abs(highest)) >= 1e5;
     const encoding = {
-      y: { field: "value", type: "quantitative", title: output, scale: logY ? { type: "log" } : { zero: false }, axis: logY ? { format: ".0e" } : {} },
+      y: { field: "value", type: "quantitative", title: output, scale: yScale, axis: { format: logY ? ".0e" : big ? ".3~e" : ".4~g" } },
       tooltip: [{ field: "run", title: "scenario" }, { field: "x", title: field.path }, { field: "value", title: output, format: ".4~g" }],
     };
     const compare = result.compare;
@@ -911,17 +920,25 @@
         },
       };
     } else {
+      const current = valueOr(field.path);
       spec = {
         ...BASE,
         height: 240,
-        data: { values: result.rows },
-        mark: { type: "line", point: { size: 18 } },
-        encoding: {
-          ...encoding,
-          x: { field: "x", type: "quantitative", title: xTitle, scale: state.sweep.scale === "log" ? { type: "log" } : { zero: false } },
-          color: { value: "#1f6fb2" },
-          ...(compare ? { strokeDash: { field: "run", title: "Scenario", scale: { domain: ["A", "B"], range: [[4, 3], [1, 0]] } } } : {}),
-        },
+        layer: [
+          {
+            data: { values: result.rows },
+            mark: { type: "line", point: { size: 18 } },
+            encoding: {
+              ...encoding,
+              x: { field: "x", type: "quantitative", title: xTitle, scale: state.sweep.scale === "log" ? { type: "log" } : { zero: false } },
+              color: { value: "#1f6fb2" },
+              ...(compare ? { strokeDash: { field: "run", title: "Scenario", scale: { domain: ["A", "B"], range: [[4, 3], [1, 0]] } } } : {}),
+            },
+          },
+          ...(current !== null
+            ? [{ data: { values: [{ x: current }] }, mark: { type: "rule", color: "#333" }, encoding: { x: { field: "x", type: "quantitative" } } }]
+            : []),
+        ],
       };
     }
     await draw("sweep", spec, `the sweep of ${field.path}`);
