@@ -1,6 +1,6 @@
 """The page of ``dtsim serve`` in a real browser: Playwright driving Debian's Chromium against a
-uvicorn server running in a thread. Every test saves a screenshot (under its pytest tmp dir,
-and under ``$DTSIM_WEB_SCREENSHOTS`` when that is set).
+uvicorn server running in a thread. Every test saves screenshots under its pytest tmp dir (the
+named ones also under ``$DTSIM_WEB_SCREENSHOTS`` when that is set: ``docs/figures/web``).
 
 Chromium must be installed (``apt-get update && apt-get install -y chromium``); without it these
 tests fail, they are never skipped.
@@ -88,13 +88,24 @@ def page(browser: Browser, request: pytest.FixtureRequest, tmp_path: Path) -> It
     page = context.new_page()
     page.set_default_timeout(30_000)
     yield page
-    shot = tmp_path / f"{request.node.name}.png"
-    page.screenshot(path=str(shot))
-    extra = os.environ.get("DTSIM_WEB_SCREENSHOTS")
-    if extra:
-        Path(extra).mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, Path(extra) / shot.name)
+    page.screenshot(path=str(tmp_path / f"{request.node.name}-end.png"))
     context.close()
+
+
+@pytest.fixture
+def shoot(tmp_path: Path) -> Any:
+    """``shoot(page, name)``: a screenshot in the test's tmp dir; with ``docs=True`` also in
+    ``$DTSIM_WEB_SCREENSHOTS`` when set (``docs/figures/web`` is made so)."""
+
+    def save(page: Page, name: str, *, docs: bool = False) -> None:
+        shot = tmp_path / f"{name}.png"
+        page.screenshot(path=str(shot))
+        extra = os.environ.get("DTSIM_WEB_SCREENSHOTS")
+        if extra and docs:
+            Path(extra).mkdir(parents=True, exist_ok=True)
+            shutil.copy(shot, Path(extra) / shot.name)
+
+    return save
 
 
 def open_page(page: Page, url: str) -> Console:
@@ -138,8 +149,9 @@ def scenario_in_url(page: Page) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 
 
-def test_page_loads_without_console_errors(page: Page, server: str) -> None:
+def test_page_loads_without_console_errors(page: Page, server: str, shoot: Any) -> None:
     console = open_page(page, server)
+    shoot(page, "page", docs=True)
     assert console.errors == []
     assert console.of("error", "warning") == []
     assert all(url.startswith(server) for url in console.requests), "the page reached outside its server"
@@ -155,12 +167,13 @@ def test_page_loads_without_console_errors(page: Page, server: str) -> None:
     assert page.locator(".section summary").all_inner_texts()[:3] == ["General", "Hardware", "Model"]
 
 
-def test_changing_nodes_and_bandwidth_updates_the_cards(page: Page, server: str) -> None:
+def test_changing_nodes_and_bandwidth_updates_the_cards(page: Page, server: str, shoot: Any) -> None:
     open_page(page, server)
     page.fill("#f-nodes", "500")
     settle(page)
     page.fill("#f-network-wan-bandwidth_mbps", "25")
     settle(page)
+    shoot(page, "nodes-and-bandwidth")
     scenario = {**REFERENCE, "nodes": 500, "network": {"wan": {"bandwidth_mbps": 25}}}
     answer = api(page, server, "/api/simulate", {"scenario": scenario})
     assert_cards_show(page, answer["result"])
@@ -171,7 +184,7 @@ def test_changing_nodes_and_bandwidth_updates_the_cards(page: Page, server: str)
     assert first_step == answer["explain"][0]["name"]
 
 
-def test_permalink_reproduces_the_view(page: Page, server: str, browser: Browser, tmp_path: Path) -> None:
+def test_permalink_reproduces_the_view(page: Page, server: str, browser: Browser, shoot: Any) -> None:
     open_page(page, server)
     page.check('input[name="physics-switch"][value="revised"]')
     settle(page)
@@ -194,11 +207,11 @@ def test_permalink_reproduces_the_view(page: Page, server: str, browser: Browser
     assert other.is_visible("#panel-explain") and not other.is_visible("#panel-charts")
     assert other.input_value("#sweep-path") == "training.mfu"
     assert other.url == link
-    other.screenshot(path=str(tmp_path / "permalink-opened.png"))
+    shoot(other, "explain", docs=True)
     other.context.close()
 
 
-def test_compare_mode_shows_both_scenarios(page: Page, server: str) -> None:
+def test_compare_mode_shows_both_scenarios(page: Page, server: str, shoot: Any) -> None:
     open_page(page, server)
     page.click("#pin")
     settle(page)
@@ -207,6 +220,7 @@ def test_compare_mode_shows_both_scenarios(page: Page, server: str) -> None:
     a = dtsim.simulate(REFERENCE).to_dict()
     b = api(page, server, "/api/simulate", {"scenario": {**REFERENCE, "nodes": 1000}})["result"]
     assert_cards_show(page, b)
+    shoot(page, "compare", docs=True)
     compare = page.inner_text('.card[data-key="c_local"] .card-compare')
     assert compare.split("\n") == ["A 1.75 × 10²⁵", f"× {b['c_local'] / a['c_local']:.3g}"]
     assert "changed" in (page.get_attribute('.field[data-field="nodes"]', "class") or "")
@@ -216,13 +230,14 @@ def test_compare_mode_shows_both_scenarios(page: Page, server: str) -> None:
     assert float(row.nth(0).get_attribute("data-value") or "nan") == a["c_local"]
     assert float(row.nth(1).get_attribute("data-value") or "nan") == b["c_local"]
     assert page.locator("#compare tr.differs").count() > 5
+    shoot(page, "compare-table")
     assert page.locator('[data-chart="nodes"] svg').count() >= 1
     page.click("#unpin")
     settle(page)
     assert page.inner_text('.card[data-key="c_local"] .card-compare') == ""
 
 
-def test_invalid_value_shows_inline_error_and_no_stale_result(page: Page, server: str) -> None:
+def test_invalid_value_shows_inline_error_and_no_stale_result(page: Page, server: str, shoot: Any) -> None:
     open_page(page, server)
     page.fill("#f-nodes", "abc")
     settle(page)
@@ -232,6 +247,7 @@ def test_invalid_value_shows_inline_error_and_no_stale_result(page: Page, server
     assert set(cards(page).values()) == {""}
     assert page.locator('[data-chart="nodes"] svg').count() == 0
     assert message in page.inner_text("#problem")
+    shoot(page, "invalid", docs=True)
 
     page.fill("#f-nodes", "72")
     page.fill("#f-network-wan-bandwidth_mbps", "-1")
@@ -246,13 +262,15 @@ def test_invalid_value_shows_inline_error_and_no_stale_result(page: Page, server
     assert page.is_hidden("#f-network-wan-bandwidth_mbps-error") and page.is_hidden("#problem")
 
 
-def test_analysis_panel_and_exports(page: Page, server: str) -> None:
+def test_analysis_panel_and_exports(page: Page, server: str, shoot: Any) -> None:
     open_page(page, server)
     page.click("#tab-analyses")
     page.wait_for_selector('.analysis[data-analysis="nodes_for_target"] td[data-key="nodes"]')
     expected = dtsim.analyze("nodes_for_target", scenario=REFERENCE, target=1e25)
     shown = page.get_attribute('.analysis[data-analysis="nodes_for_target"] td[data-key="nodes"]', "data-value")
     assert int(shown or 0) == expected["nodes"]
+    page.locator("#panel-analyses").scroll_into_view_if_needed()
+    shoot(page, "analyses", docs=True)
     page.click(".analysis .use")
     settle(page)
     assert page.input_value("#f-nodes") == str(expected["nodes"])

@@ -386,6 +386,7 @@
   }
 
   function onInput(path, text) {
+    if ((state.values[path] ?? "") === text) return; // a "change" after "input": nothing new
     if (text === "") delete state.values[path];
     else state.values[path] = text;
     if (path === "physics") syncForm();
@@ -513,7 +514,7 @@
     { key: "c_actual", label: "C actual", unit: "FLOP", format: num, help: "Training FLOP spent: 6 · parameters · tokens" },
     { key: "c_local", label: "C local", unit: "FLOP", format: num, help: "FLOP a single-site run would need for the same model quality (C actual · η)" },
     { key: "c_quality", label: "C quality", unit: "FLOP", format: num, help: "C local discounted for a model size away from the compute-optimal one" },
-    { key: "strict_threshold_multiple", label: "Multiple of threshold", unit: "×", format: (x) => num(x), help: "C local over the training-compute threshold (reporting.strict_threshold_flop, 10²⁴ FLOP by default)" },
+    { key: "strict_threshold_multiple", label: "Multiple of threshold", unit: "×", format: (x) => num(x), help: "C local over the training-compute threshold (reporting.strict_threshold_flop, 10²⁴ FLOP by default)", dynamic: () => `Multiple of ${bound(valueOr("reporting.strict_threshold_flop") ?? 1e24)} FLOP` },
     { key: "cost_usd", label: "Hardware cost", unit: "USD", format: usd, help: "Nodes × node cost" },
     { key: "wall_clock_days", label: "Wall-clock", unit: "days", format: (x) => num(x), help: "Days from start to end of training" },
     { key: "bottleneck", label: "Bottleneck", unit: "", format: plain, help: "communication when a synchronisation outlasts the compute block it overlaps" },
@@ -551,6 +552,7 @@
     $("#cards").classList.toggle("stale", !B);
     for (const card of CARDS) {
       const node = $(`.card[data-key="${card.key}"]`);
+      if (card.dynamic) $(".card-label", node).textContent = card.dynamic();
       const value = $(".card-value", node);
       const raw = B ? B[card.key] : null;
       value.textContent = B ? card.format(raw) : "—";
@@ -662,7 +664,7 @@
         data: { values: eta },
         encoding: {
           y: { field: "factor", type: "nominal", sort: order, title: null },
-          x: { field: "value", type: "quantitative", scale: { domain: [0, 1] }, title: null },
+          x: { field: "value", type: "quantitative", scale: { domain: [0, 1.12], nice: false }, axis: { values: [0, 0.2, 0.4, 0.6, 0.8, 1] }, title: null },
           ...(compare ? { yOffset: { field: "run" }, color: { field: "run", title: "Scenario", scale: { range: ["#9aa5b1", "#1f6fb2"] } } } : { color: { value: "#1f6fb2" } }),
         },
         layer: [
@@ -682,7 +684,14 @@
         ["synchronisation", step.symbols.sync_block_s],
         ["outer step", step.value],
       ];
-      for (const [part, seconds] of parts) if (typeof seconds === "number") time.push({ part, hours: seconds / 3600, run, text: `${num(seconds / 3600)} h` });
+      for (const [part, seconds] of parts) if (typeof seconds === "number") time.push({ part, seconds, run });
+    }
+    // Shown in the unit that suits the longest bar: seconds, minutes or hours.
+    const longest = Math.max(0, ...time.map((t) => t.seconds));
+    const [unit, per] = longest < 120 ? ["seconds", 1] : longest < 7200 ? ["minutes", 60] : ["hours", 3600];
+    for (const t of time) {
+      t.amount = t.seconds / per;
+      t.text = `${num(t.amount)} ${unit === "seconds" ? "s" : unit === "minutes" ? "min" : "h"}`;
     }
     if (!time.length) {
       clearChart("time", "No outer step for this strategy.");
@@ -696,7 +705,7 @@
         data: { values: time },
         encoding: {
           y: { field: "part", type: "nominal", sort: ["compute (H inner steps)", "synchronisation", "outer step"], title: null },
-          x: { field: "hours", type: "quantitative", title: "hours per outer step" },
+          x: { field: "amount", type: "quantitative", title: `${unit} per outer step`, axis: { tickCount: 6 }, scale: { domain: [0, (longest / per) * 1.25 || 1], nice: false } },
           ...(compare ? { yOffset: { field: "run" }, color: { field: "run", title: "Scenario", scale: { range: ["#9aa5b1", "#d9822b"] } } } : { color: { value: "#d9822b" } }),
         },
         layer: [
@@ -1004,7 +1013,7 @@
         holder.replaceChildren();
         if (select.value) holder.append(analysisPanel({ name: select.value, title: select.value, question: "" }));
       });
-      root.append(el("section", { class: "analysis other" }, el("h3", {}, "Other analyses"), el("label", { for: "other-analysis" }, "Analysis "), select, holder));
+      root.append(el("section", { class: "analysis other" }, el("h3", {}, "Other analyses"), el("p", { class: "question" }, el("label", { for: "other-analysis" }, "Analysis "), select), holder));
     }
   }
 
@@ -1093,11 +1102,11 @@
           "tr",
           { "data-step": step.name },
           el("th", { scope: "row" }, el("code", {}, step.name)),
-          el("td", { class: "formula" }, step.formula),
+          el("td", { class: "formula" }, step.formula.replace(/``/g, "")),
           el("td", { class: "symbols" }, symbols),
           el("td", { class: "value", title: String(step.value) }, typeof step.value === "number" ? num(step.value, 4) : String(step.value)),
           el("td", {}, step.unit),
-          el("td", { class: "source" }, step.source),
+          el("td", { class: "source" }, step.source.replace(/``/g, "")),
         ),
       );
     }
