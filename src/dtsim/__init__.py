@@ -1,18 +1,43 @@
 """dtsim — decentralized training simulator for compute-governance analysis.
 
-How much training compute can a run spread over many sub-threshold sites reach, with which
-model, at what cost, or how long does a model take to train? Layers, imports pointing down:
+How much training compute can a run spread over many unregistered, sub-threshold sites reach,
+with which model, at what cost, how sure is that, and what would a countermeasure change?
 
-- ``units``                         conversion factors (the only place they appear)
-- ``hardware``, ``memory``, ``network``, ``efficiency``, ``scaling_law``, ``compute``
-                                    the formulas: small pure array functions, each citing its source
-- ``scenario``                      the validated user input (pydantic) and file loading
-- ``inputs``                        scenarios → SI arrays (catalogue look-ups, derived defaults)
-- ``strategies``                    ``diloco``, ``hierarchical``, ``pp_diloco``, ``moe_ep``:
-                                    ``evaluate(inputs) -> columns``, arrays in and out
-- ``result``, ``engine``            ``Result``/``Batch``; ``simulate``, ``simulate_many``, ``sweep``
-- ``analyses``                      named analyses built on the engine (``analyze``)
-- ``cli``                           the ``dtsim`` command
+Architecture (imports point down the list; each subpackage maps its own modules):
+
+Foundations
+- ``units``        conversion factors, the only place they appear
+- ``errors``       ``DtsimError`` → ``ScenarioError`` / ``InfeasibleError``
+- ``numbers``      the one numeric validator for every input
+- ``loading``      the one safe reader for every file (YAML, JSON, JSON-lines, CSV)
+- ``output``       atomic writers: files, directories, streamed CSV and Parquet
+
+From a scenario to numbers (one path)
+- ``scenario``     the validated user input (pydantic): exactly what the user gave
+- ``fields``       the field registry derived from the schema (paths, kinds, units, bounds)
+- ``rules``        cross-field rules, vectorised over columns
+- ``normalize``    presets and defaults filled in per point
+- ``inputs``       compile to SI arrays and variant codes
+- ``physics``      the formulas by quantity, with registries of named variants
+- ``strategies``   ``diloco``, ``hierarchical``, ``pp_diloco``, ``moe_ep``: the schedule
+- ``outcome``      efficiency, compute, quality, cost and refusals for every strategy
+- ``result``       ``Result`` and ``Batch``
+- ``engine``       ``simulate``, ``simulate_many``, ``sweep``, ``iter_sweep``, ``sweep_to_file``
+- ``explain``      every quantity of a result with its equation, symbols, value and source
+- ``reference``    every scenario key and result key, documented from the code
+
+Questions built on the engine
+- ``analyses``     named analyses (``analyze``): searches, thresholds, constants, reliability
+- ``montecarlo``   uncertainty: distributions, Monte Carlo, sensitivity (``uncertainty``)
+- ``real_runs``    the catalogue of published runs (``data/real_runs.yaml``) and its schema
+- ``validation``   measured against predicted for every catalogue row (``dtsim runs``)
+- ``audit``        does a declared training plan add up?
+- ``population``   how many models of each size a year's compute produces
+- ``report``       the governance report: tables, figures, Markdown and HTML
+
+Faces
+- ``service``      what the command line and the web API share
+- ``cli``          the ``dtsim`` command (``__main__``: ``python -m dtsim``)
 """
 
 from __future__ import annotations

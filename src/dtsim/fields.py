@@ -291,7 +291,9 @@ def _build() -> dict[str, FieldSpec]:
         kind = _kind(annotation, info.metadata)
         bounds = _constraints(info, annotation)
         choices: tuple[Any, ...] | None = _catalogue_choices(extra.get("choices_from"))  # type: ignore[arg-type]
-        if choices is None:
+        if choices is not None:
+            kind = "choice"
+        else:
             literals = _literals(annotation)
             if kind == "boolean":
                 choices = (True, False)

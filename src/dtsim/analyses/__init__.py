@@ -1,6 +1,12 @@
-"""Named analyses: lists of scenarios plus a selection or ratio rule (spec ``model.md`` §3).
+"""Named analyses: questions answered with many evaluations of the engine (model.md §3;
+variants.md §13; reliability.md §13). ``analyze(name, **args)`` runs one by name; each is also a
+public function here.
 
-``analyze(name, **args)`` runs one by name; each is also a public function here.
+- ``search``       the fewest nodes that reach a target; the best model size on given nodes
+- ``thresholds``   the largest unregistered node, a node's specification, collateral systems
+- ``constants``    compression quality, the Chinchilla-optimal model, the longest rational run
+- ``reliability``  the failure layer's block on its own, and every mitigation side by side
+- ``bandwidth``    the WAN bandwidth a configuration needs for a target compute utilisation
 """
 
 from __future__ import annotations
@@ -8,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from dtsim.analyses.bandwidth import bandwidth_for_utilization
 from dtsim.analyses.constants import chinchilla_optimal, compression_quality, max_training_duration
 from dtsim.analyses.reliability import mitigation_table, reliability
 from dtsim.analyses.search import model_size_sweep, nodes_for_target
@@ -53,6 +60,7 @@ ANALYSES: dict[str, Callable[..., dict[str, Any]]] = {
     "ratio": ratio,
     "reliability": lambda **args: reliability(**args).to_dict(),
     "mitigation_table": lambda **args: mitigation_table(**args).to_dict(),
+    "bandwidth_for_utilization": lambda **args: bandwidth_for_utilization(**args).to_dict(),
 }
 
 

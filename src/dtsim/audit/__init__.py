@@ -1,4 +1,10 @@
-"""``dtsim audit``: check a declared training plan's compute, memory, GPU-hours and cost."""
+"""``dtsim audit``: check a declared training plan's compute, memory, GPU-hours and cost.
+
+- ``plan``      the plan format (pydantic) and loading
+- ``tensors``   tensor tables: parameters, bytes per dtype, padded storage
+- ``compute``   the audit: FLOP, GPU-hours, wall time, memory, claims against computed values
+- ``render``    Markdown and table rows of an audit
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,16 @@
-"""The ``dtsim`` command: parse, call the library, render. User errors (``DtsimError``) print
-one line and exit with status 2; only a bug shows a traceback.
+"""The ``dtsim`` command: parse, call the library (through ``dtsim.service``), render. User
+errors (``DtsimError``) print one line and exit with status 2; only a bug shows a traceback.
 
-One module per command group (``run``: simulate, validate, sweep, explain; ``analyze``: analyze,
-hardware; ``report``; ``audit``; ``population``), each registering on the shared ``app``.
+One module per command group, each registering on the shared ``app``:
+- ``run``          simulate, validate, sweep, explain
+- ``analyze``      analyze, hardware
+- ``report``       report
+- ``audit``        audit
+- ``population``   population fit, population sample
+- ``uncertainty``  uncertainty
+- ``schema``       schema: every scenario key and result key
+- ``runs``         runs: dtsim against published runs (table, json, md)
+- ``serve``        serve: the interactive page and JSON API (extra ``dtsim[web]``)
 """
 
 from __future__ import annotations
@@ -14,13 +22,13 @@ import warnings
 import numpy as np
 import typer
 
-from dtsim.cli import analyze, audit, population, report, run, serve, uncertainty
+from dtsim.cli import analyze, audit, population, report, run, runs, schema, serve, uncertainty
 from dtsim.cli._app import app
 from dtsim.cli._text import error_line
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = (run, analyze, report, audit, population, uncertainty, serve)
+_COMMAND_MODULES = (run, analyze, report, audit, population, uncertainty, schema, runs, serve)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,6 +1,10 @@
 """``dtsim population``: how many models of each size a year's training compute produces
-(the method of seed 003): statistics of past years (``fit``) and constrained sampling of
-future populations (``sample``)."""
+(the method of seed 003).
+
+- ``fit``       per-year statistics of a model table and the cumulative-vs-individual fit
+- ``sample``    constrained sampling of future populations that exhaust each year's total
+- ``figures``   the cumulative and histogram figures of a model table
+"""
 
 from __future__ import annotations
 

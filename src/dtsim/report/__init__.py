@@ -1,6 +1,16 @@
-"""``dtsim report``: regenerate every table of the seed documents, the errata and the figures
-from the report table specifications (bundled in ``dtsim/data/report/``, or a directory of one's
-own), optionally with changed assumptions."""
+"""``dtsim report``: the governance report, regenerated from report table specifications
+(bundled in ``dtsim/data/report/``, or a directory of one's own), optionally with changed
+assumptions.
+
+- ``spec``         the table specification format (base scenario, rows, columns)
+- ``tables``       computing a table's cells through the engine and the analyses
+- ``formats``      display formats of cells
+- ``figures``      the report's figures (SVG)
+- ``reliability``  the failures-and-mitigation table and figure
+- ``validation``   "How well does dtsim predict real runs?": the validation page, the
+                   predicted-against-measured figure, the bandwidth-for-utilisation table
+- ``render``       Markdown and self-contained HTML
+"""
 
 from __future__ import annotations
 

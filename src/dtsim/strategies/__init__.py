@@ -1,7 +1,13 @@
-"""Training strategies. Each module exposes ``schedule(inputs) -> Schedule``: the same entry
-point, arrays in, the timing and structure of one outer step out. What follows from a schedule
-(efficiency, compute, quality, cost) is computed once for all of them in
-``dtsim.physics.outcome``."""
+"""Training strategies: each module exposes ``schedule(inputs) -> Schedule``, the timing and
+structure of one outer step (W, X, K, Q, replicas, H, stages, groups, memory). What follows from
+a schedule (efficiency, compute, quality, cost) is computed once for all of them in
+``dtsim.outcome``.
+
+- ``diloco``        flat Streaming DiLoCo over N nodes
+- ``hierarchical``  regional groups inside, the WAN across groups
+- ``pp_diloco``     pipeline groups over a regional link, DiLoCo across groups
+- ``moe_ep``        mixture of experts with expert parallelism over the WAN
+"""
 
 from __future__ import annotations
 

@@ -12,10 +12,12 @@ The page computes nothing: it shows what the API returns, and the API returns wh
               and ``Step``; they make the OpenAPI schema
 - ``page``    the page (``/``) and API documentation (``/docs``), rendered from ``templates/``
               with Jinja2, and the static files served from memory
+- ``server``  a TCP listening socket, and uvicorn serving the app on it (in the foreground for
+              ``dtsim serve``, in a thread for tests and benchmarks)
 - ``static/`` the page's plain JavaScript and style sheet; ``static/vendor/``: Vega, Vega-Lite,
               vega-embed and Swagger UI, pinned, with their licences (``VENDORED.md``)
 
-``dtsim.cli.serve`` runs the app with uvicorn. Nothing here reads or writes files on behalf of
+``dtsim.cli.serve`` runs the app through ``server``. Nothing here reads or writes files on behalf of
 a request, and ``import dtsim`` never imports this package.
 """
 
