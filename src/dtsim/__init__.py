@@ -24,10 +24,13 @@ From a scenario to numbers (one path)
 - ``result``       ``Result`` and ``Batch``
 - ``engine``       ``simulate``, ``simulate_many``, ``sweep``, ``iter_sweep``, ``sweep_to_file``
 - ``explain``      every quantity of a result with its equation, symbols, value and source
+- ``reference``    every scenario key and result key, documented from the code
 
 Questions built on the engine
 - ``analyses``     named analyses (``analyze``): searches, thresholds, constants, reliability
 - ``montecarlo``   uncertainty: distributions, Monte Carlo, sensitivity (``uncertainty``)
+- ``real_runs``    the catalogue of published runs (``data/real_runs.yaml``) and its schema
+- ``validation``   measured against predicted for every catalogue row (``dtsim runs``)
 - ``audit``        does a declared training plan add up?
 - ``population``   how many models of each size a year's compute produces
 - ``report``       the governance report: tables, figures, Markdown and HTML

@@ -7,6 +7,8 @@ assumptions.
 - ``formats``      display formats of cells
 - ``figures``      the report's figures (SVG)
 - ``reliability``  the failures-and-mitigation table and figure
+- ``validation``   "How well does dtsim predict real runs?": the validation page, the
+                   predicted-against-measured figure, the bandwidth-for-utilisation table
 - ``render``       Markdown and self-contained HTML
 """
 

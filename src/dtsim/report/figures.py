@@ -115,10 +115,10 @@ def c_quality_vs_model_size(overrides: Overrides) -> Any:
     for i, (label, (n, preset)) in enumerate(runs.items()):
         out = model_size_sweep(merge_scenario({"nodes": n, "hardware": {"preset": preset}}, overrides))
         for strategy, marker in (("diloco", "o"), ("pp-diloco", "s")):
-            rows = [c for c in out["candidates"] if c["strategy"] == strategy]
+            rows = [c for c in out.candidates if c.strategy == strategy]
             ax.loglog(
-                [c["params"] for c in rows],
-                [c["c_quality"] for c in rows],
+                [c.params for c in rows],
+                [c.c_quality for c in rows],
                 marker=marker,
                 color=f"C{i}",
                 ls="-" if strategy == "diloco" else "--",
@@ -136,14 +136,14 @@ def nodes_and_cost_vs_threshold(overrides: Overrides) -> Any:
     for target in TARGETS[:3]:
         nodes, cost = [], []
         for threshold in thresholds:
-            gpus = 48 if threshold == 16 else max_gpus_under_threshold("A100-80GB", threshold)["gpus_per_node"]
+            gpus = 48 if threshold == 16 else max_gpus_under_threshold("A100-80GB", threshold).gpus_per_node
             scenario = merge_scenario(
                 {"strategy": "diloco", "hardware": {"gpu": "A100-80GB", "gpus_per_node": gpus}}, overrides
             )
             scenario.pop("nodes", None)
             out = nodes_for_target(scenario, target)
-            nodes.append(out["nodes"] or np.nan)
-            cost.append((out["cost_usd"] or np.nan) / 1e6)
+            nodes.append(np.nan if out.nodes is None else out.nodes)
+            cost.append(np.nan if out.cost_usd is None else out.cost_usd / 1e6)
         ax_nodes.semilogy(thresholds, nodes, marker="o", label=f"1e{int(np.log10(target))}")
         ax_cost.semilogy(thresholds, cost, marker="o", label=f"1e{int(np.log10(target))}")
     for ax, ylabel in ((ax_nodes, "nodes"), (ax_cost, "hardware cost ($M)")):
