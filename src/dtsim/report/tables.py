@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -208,4 +209,6 @@ def _cell_value(column: Column, scenario: dict[str, Any] | None, source: dict[st
         (other,) = simulate_many([merge_scenario(scenario, column.relative_set)])
         denominator = _lookup(other.to_dict(), column.key, f"{j}.key")
         value = _divide(value, denominator, f"{j}.relative_set", column.key)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScenarioError(f"{j}.key", column.key, f"gives {value!r} for this row: not a finite number")
     return value
