@@ -28,3 +28,19 @@ def test_each_subpackage_maps_its_modules() -> None:
             if not child.name.startswith("_") and not _named(module.__doc__, child.name):
                 missing.append(f"dtsim.{package.name}.{child.name}")
     assert not missing, f"not named in their package's docstring: {missing}"
+
+
+def test_reference_documentation_is_current() -> None:
+    from pathlib import Path
+
+    from dtsim.reference import reference_markdown
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "reference.md"
+    assert path.read_text("utf-8") == reference_markdown(), "regenerate: dtsim schema --format md > docs/reference.md"
+
+
+def test_every_result_key_is_described() -> None:
+    from dtsim.result import RESULT_INFO, RESULT_KEYS
+
+    assert list(RESULT_INFO) == list(RESULT_KEYS)
+    assert all(meaning for _, meaning in RESULT_INFO.values())

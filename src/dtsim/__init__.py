@@ -24,6 +24,7 @@ From a scenario to numbers (one path)
 - ``result``       ``Result`` and ``Batch``
 - ``engine``       ``simulate``, ``simulate_many``, ``sweep``, ``iter_sweep``, ``sweep_to_file``
 - ``explain``      every quantity of a result with its equation, symbols, value and source
+- ``reference``    every scenario key and result key, documented from the code
 
 Questions built on the engine
 - ``analyses``     named analyses (``analyze``): searches, thresholds, constants, reliability

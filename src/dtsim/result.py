@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["RESULT_KEYS", "Batch", "Result"]
+__all__ = ["RESULT_INFO", "RESULT_KEYS", "Batch", "Result"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,6 +106,68 @@ def _show(value: Any) -> str:
 
 
 RESULT_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Result))
+
+#: Every result key's unit and meaning (interface.md; variants.md §16; reliability.md §9): the
+#: one description the CLI, the web page and the documentation show.
+RESULT_INFO: dict[str, tuple[str, str]] = {
+    "name": ("", "the scenario's label"),
+    "strategy": ("", "diloco, hierarchical, pp-diloco or moe-ep"),
+    "nodes": ("nodes", "node (site) count"),
+    "gpus": ("GPUs", "accelerators in all nodes (null for a custom node without a count)"),
+    "cost_usd": ("USD", "hardware cost of all nodes (null when the price is unknown)"),
+    "h100_equivalents_per_node": ("H100-eq", "FP16 capacity of one node in H100 units"),
+    "registered": ("", "the node is above the registration threshold"),
+    "node_pflops": ("PFLOPS", "peak of one node at the training precision"),
+    "node_memory_gb": ("GB", "accelerator memory of one node"),
+    "params": ("parameters", "trained parameters (MoE: total)"),
+    "active_params": ("parameters", "parameters active per token (dense: params)"),
+    "step_compute_s": (
+        "s",
+        "one inner step on one node (a pipeline step for pp-diloco; with the all-to-all for moe-ep)",
+    ),
+    "sync_s": ("s", "one outer (WAN) synchronisation, straggler included"),
+    "straggler_factor": ("", "slowdown f(n) of the WAN synchronisation"),
+    "inner_steps": ("steps", "inner steps H between synchronisations (hierarchical: the effective H)"),
+    "eta": ("", "algorithmic efficiency: the product of the η factors"),
+    "eta_h": ("", "efficiency lost to synchronising every H steps"),
+    "eta_compression": ("", "efficiency lost to pseudo-gradient compression"),
+    "eta_replicas": ("", "efficiency lost to averaging many replicas"),
+    "eta_activation": ("", "efficiency lost to activation compression between pipeline stages"),
+    "c_actual": ("FLOP", "raw training FLOP executed (6·P·D)"),
+    "c_local": ("FLOP", "local-equivalent FLOP: c_actual · η"),
+    "eta_chinchilla": ("", "Chinchilla efficiency χ of the model size and token count"),
+    "c_quality": ("FLOP", "quality-adjusted FLOP: c_local · χ"),
+    "tokens": ("tokens", "training tokens"),
+    "overtraining_ratio": ("", "tokens per parameter over the Chinchilla-optimal count"),
+    "strict_threshold_multiple": ("×", "c_local over the strict training-compute threshold (1e24 FLOP)"),
+    "wall_clock_days": ("days", "the budget, or in time-to-train mode the time needed"),
+    "bottleneck": ("", "compute or communication"),
+    "pp_stages": ("stages", "pipeline stages (1 unless pp-diloco)"),
+    "groups": ("", "replicas that synchronise over the WAN (groups of hierarchical and pp-diloco)"),
+    "bubble_fraction": ("", "idle share of a GPipe step (pp-diloco)"),
+    "inner_steps_regional": ("steps", "hierarchical: inner steps between regional synchronisations"),
+    "regional_syncs_per_global": ("", "hierarchical: regional synchronisations per global one"),
+    "ep_overhead": ("", "moe-ep: share of an inner step spent in the expert all-to-all"),
+    "memory_per_node_gb": ("GB", "training state one node holds"),
+    "fits_in_memory": ("", "the training state fits the node"),
+    "replica_loss_multiplier": ("", "loss multiplier m = R^β of the revised replica penalty (1 otherwise)"),
+    "compute_utilization": ("", "share of wall time the accelerators spend in inner steps"),
+    "bw_duty_cycle": ("", "share of the outer step with the WAN busy (flat DiLoCo)"),
+    "comm_gb_per_sync": ("GB", "data one node moves per synchronisation, both directions (flat DiLoCo)"),
+    "mitigation": ("", "failure mitigation (reliability layer on)"),
+    "goodput": ("", "share of GPU-hours doing useful work (reliability layer on)"),
+    "time_inflation": ("×", "1 / goodput"),
+    "eta_mitigation": ("", "quality factor of the mitigation"),
+    "cost_multiplier": ("×", "cost factor of the mitigation (backup workers)"),
+    "cluster_mtbf_hours": ("h", "mean time between failures of the whole fleet"),
+    "cluster_failures_per_day": ("1/day", "failures per day in the whole fleet"),
+    "expected_failures": ("", "failures expected over the run"),
+    "gpu_hours_lost": ("GPU-h", "GPU-hours lost to failures and their mitigation"),
+    "node_unavailability": ("", "fraction of time a node is down"),
+    "checkpoint_interval_hours": ("h", "Young/Daly checkpoint interval (synchronous, checkpoint_elastic)"),
+    "checkpoint_cost_s": ("s", "checkpoint write time that stalls training"),
+    "gpu_memory_checkpoint_feasible": ("", "peer GPU memory can hold the checkpoint shards"),
+}
 
 #: Columns shown as integers (counts); ``inner_steps`` too, except for hierarchical runs.
 INTEGER_KEYS = frozenset({"nodes", "gpus", "pp_stages", "groups", "inner_steps_regional", "regional_syncs_per_global"})

@@ -8,6 +8,7 @@ One module per command group, each registering on the shared ``app``:
 - ``audit``        audit
 - ``population``   population fit, population sample
 - ``uncertainty``  uncertainty
+- ``schema``       schema: every scenario key and result key
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import warnings
 import numpy as np
 import typer
 
-from dtsim.cli import analyze, audit, population, report, run, uncertainty
+from dtsim.cli import analyze, audit, population, report, run, schema, uncertainty
 from dtsim.cli._app import app
 from dtsim.cli._text import error_line
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = (run, analyze, report, audit, population, uncertainty)
+_COMMAND_MODULES = (run, analyze, report, audit, population, uncertainty, schema)
 
 
 def main(argv: list[str] | None = None) -> None:
