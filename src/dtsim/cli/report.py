@@ -13,7 +13,7 @@ from dtsim.cli._app import (
     _parse_overrides,
     app,
 )
-from dtsim.errors import DtsimError
+from dtsim.errors import DtsimError, ScenarioError
 
 
 @app.command()
@@ -63,9 +63,9 @@ def report(
         bundled = scenarios is None or scenarios.resolve() == bundled_tables().resolve()
         specs = load_table_specs(table_spec_files(directory))
         if samples is not None and samples < 1:
-            from dtsim.errors import ScenarioError
-
             raise ScenarioError("--samples", samples, "a whole number ≥ 1")
+        if uncertainty is not None and not uncertainty.is_file():
+            raise ScenarioError("--uncertainty", str(uncertainty), "not a file; expected an uncertainty set (YAML)")
         built = build_report(
             specs,
             overrides,

@@ -33,7 +33,7 @@ from dtsim.loading import read_text
 from dtsim.output import atomic_directory, check_destination
 from dtsim.report.content import Failure, ReportContext, Section, SectionContent, Stated, error_message
 from dtsim.report.render import markdown_to_html, text_md
-from dtsim.report.spec import TableSpec, load_table_specs
+from dtsim.report.spec import TableSpec, TableSpecError, load_table_specs
 from dtsim.report.tables import Table
 
 __all__ = [
@@ -240,6 +240,8 @@ def build_report(
             continue
         try:
             content = section.build(context)
+        except TableSpecError:
+            raise
         except DtsimError as exc:
             failure = Failure("section", section.name, section.title, error_message(exc))
             content = SectionContent(failure.note() + "\n", failures=(failure,))

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from dtsim.errors import DtsimError
 from dtsim.report.formats import format_value
-from dtsim.report.spec import TableSpec
+from dtsim.report.spec import TableSpec, TableSpecError
 from dtsim.report.tables import AnalysisCache, Table, UnavailableAnalysis, build_table
 
 __all__ = [
@@ -59,10 +59,12 @@ class Failure:
 
     def note(self) -> str:
         """The Markdown note written where the item would have been."""
-        what = f"{self.kind} `{self.id}` ({self.title})"
+        from dtsim.report.render import text_md
+
+        what = f"{self.kind} `{self.id}` ({text_md(self.title)})"
         if self.unavailable:
             return f"> **Not yet available:** {what} needs an analysis that this version of dtsim lacks: {self.message}"
-        return f"> **Not computed:** {what}: {self.message}"
+        return f"> **Not computed:** {what}: {text_md(self.message)}"
 
 
 @dataclass(frozen=True)
@@ -122,18 +124,32 @@ class ReportContext:
         return value
 
     def table(self, spec: TableSpec) -> Table | Failure:
-        """The computed table, or its failure (named by id and title)."""
+        """The computed table, or its failure (named by id and title): an infeasible scenario, a
+        scenario rule the assumptions break, an analysis this version lacks. A malformed table
+        specification (``TableSpecError``) is raised: the report refuses it whole."""
 
         def compute() -> Table | Failure:
             try:
                 return build_table(spec, self.overrides, self.cache)
             except UnavailableAnalysis as exc:
-                return Failure("table", spec.id, spec.title, f"`{exc.name}`", unavailable=True)
+                return Failure("table", spec.id, self.title_of(spec), f"`{exc.name}`", unavailable=True)
+            except TableSpecError:
+                raise
             except DtsimError as exc:
-                return Failure("table", spec.id, spec.title, error_message(exc))
+                return Failure("table", spec.id, self.title_of(spec), error_message(exc))
 
         result: Table | Failure = self.memo(f"table:{spec.id}", compute)
         return result
+
+    def title_of(self, spec: TableSpec) -> str:
+        """A table's title with its template filled in (as written when it cannot be)."""
+        from dtsim.report.tables import merge_scenario
+        from dtsim.report.templates import TemplateScope, render_template
+
+        try:
+            return render_template(spec.title, TemplateScope(merge_scenario(spec.base, self.overrides)), field="title")
+        except DtsimError:
+            return spec.title
 
     def tables_of(self, section: str | None) -> list[TableSpec]:
         """The table specs that belong to a section, in file order."""

@@ -76,6 +76,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "gb": lambda v: f"{v:,.0f} GB",
     "seconds": lambda v: f"~{v:,.0f} s",
     "hours": lambda v: f"{v:,.2f} h" if v < 10 else f"{v:,.0f} h",
+    "years": lambda v: f"{v / 365.25:g} years",
     "yesno": lambda v: "Yes" if v else "No",
     "mode": lambda v: _MODES.get(v, str(v)),
     "upper": lambda v: str(v).upper(),

@@ -26,7 +26,7 @@ from dtsim.report.assumptions import assumptions_section
 from dtsim.report.content import Failure, ReportContext, Section, SectionContent, error_message
 from dtsim.report.figures import FIGURES, render_figure
 from dtsim.report.reliability import failures_section
-from dtsim.report.render import figure_markdown, table_markdown
+from dtsim.report.render import figure_markdown, table_markdown, text_md
 from dtsim.report.spec import TableSpec
 from dtsim.report.summary import summary_section
 from dtsim.report.tables import Table
@@ -72,7 +72,7 @@ def tables_content(ctx: ReportContext, specs: list[TableSpec], *, level: int = 3
     for spec in specs:
         table = ctx.table(spec)
         if isinstance(table, Failure):
-            lines += [f'{"#" * level} <a id="{spec.id}"></a>{spec.title}', "", table.note(), ""]
+            lines += [f'{"#" * level} <a id="{spec.id}"></a>{text_md(table.title)}', "", table.note(), ""]
             failures.append(table)
         else:
             lines += table_markdown(table, level=level, marks=ctx.seed_comparable)

@@ -18,7 +18,16 @@ from dtsim.errors import MISSING, ScenarioError
 from dtsim.loading import load_documents
 from dtsim.report.formats import FORMATS
 
-__all__ = ["Column", "Row", "TableSpec", "load_table_specs"]
+__all__ = ["Column", "Row", "TableSpec", "TableSpecError", "load_table_specs"]
+
+
+class TableSpecError(ScenarioError):
+    """A table specification that cannot work whatever the assumptions: a result key it reads
+    does not exist, arithmetic on a value that is not a number, a template naming no field. The
+    report refuses it whole (naming the file and the table) rather than writing around it."""
+
+    def at(self, source: str) -> TableSpecError:
+        return self if self.source else TableSpecError(self.field, self.value, self.allowed, source=source)
 
 
 class _Spec(BaseModel):

@@ -16,7 +16,7 @@ from dtsim.analyses import ANALYSES, analyze
 from dtsim.engine import simulate_many
 from dtsim.errors import InfeasibleError, ScenarioError
 from dtsim.report.formats import NUMERIC_FORMATS, format_value
-from dtsim.report.spec import Column, Row, TableSpec
+from dtsim.report.spec import Column, Row, TableSpec, TableSpecError
 from dtsim.report.templates import TemplateScope, render_template
 from dtsim.scenario import set_path
 
@@ -100,7 +100,7 @@ def _lookup(source: Mapping[str, Any], key: str, field: str = "key") -> Any:
             return None
         if not isinstance(value, Mapping) or part not in value:
             allowed = ", ".join(map(str, value)) if isinstance(value, Mapping) else "none (not a mapping)"
-            raise ScenarioError(field, key, f"no such key; allowed here: {allowed}")
+            raise TableSpecError(field, key, f"no such key; allowed here: {allowed}")
         value = value[part]
     return value
 
@@ -108,14 +108,14 @@ def _lookup(source: Mapping[str, Any], key: str, field: str = "key") -> Any:
 def _operand(value: Any, field: str, key: str) -> float:
     """A value that takes part in arithmetic: a number."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(field, key, f"is {value!r} for this row, not a number")
+        raise TableSpecError(field, key, f"is {value!r} for this row, not a number")
     return value
 
 
 def _divide(value: Any, denominator: Any, field: str, key: str) -> float:
     """``value / denominator``, refusing a zero denominator by name."""
     if _operand(denominator, field, key) == 0:
-        raise ScenarioError(field, key, "is 0 for this row: cannot divide by it")
+        raise TableSpecError(field, key, "is 0 for this row: cannot divide by it")
     return _operand(value, field, key) / denominator
 
 
@@ -252,7 +252,7 @@ def _cell_value(
         source = cache.get(column.analysis, {**column.args, **row.column_args}, scoped)
     elif column.set:
         if scenario is None:
-            raise ScenarioError(f"{j}.set", column.set, "needs a row scenario (base or set)")
+            raise TableSpecError(f"{j}.set", column.set, "needs a row scenario (base or set)")
         (result,) = simulate_many([merge_scenario(scenario, column.set)])
         source = result.to_dict()
     value = _lookup(source, column.key, f"{j}.key")
@@ -266,7 +266,7 @@ def _cell_value(
         value = _operand(value, f"{j}.key", column.key) * column.scale
     if column.relative_set is not None and value is not None:
         if scenario is None:
-            raise ScenarioError(f"{j}.relative_set", column.relative_set, "needs a row scenario (base or set)")
+            raise TableSpecError(f"{j}.relative_set", column.relative_set, "needs a row scenario (base or set)")
         (other,) = simulate_many([merge_scenario(scenario, column.relative_set)])
         denominator = _lookup(other.to_dict(), column.key, f"{j}.key")
         value = _divide(value, denominator, f"{j}.relative_set", column.key)

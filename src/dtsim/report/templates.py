@@ -18,8 +18,9 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from dtsim.errors import DtsimError, ScenarioError
+from dtsim.errors import DtsimError
 from dtsim.report.formats import FORMATS, format_value
+from dtsim.report.spec import TableSpecError
 
 __all__ = ["TemplateScope", "render_template", "resolved_fields"]
 
@@ -111,7 +112,7 @@ def render_template(text: str, scope: TemplateScope | None, *, field: str) -> st
         try:
             return scope.result(name.removeprefix("result.")) if name.startswith("result.") else scope.field(name)
         except KeyError:
-            raise ScenarioError(
+            raise TableSpecError(
                 field, name, "a template field is a scenario path (network.wan.bandwidth_mbps) or result.KEY"
             ) from None
 
@@ -120,4 +121,4 @@ def render_template(text: str, scope: TemplateScope | None, *, field: str) -> st
     except DtsimError:
         raise
     except (ValueError, IndexError, TypeError) as exc:
-        raise ScenarioError(field, text, f"not a valid template ({exc}); write literal braces as {{{{ }}}}") from None
+        raise TableSpecError(field, text, f"not a valid template ({exc}); write literal braces as {{{{ }}}}") from None
