@@ -212,15 +212,17 @@ def c_local_vs_bandwidth(overrides: Overrides, cache: AnalysisCache) -> Any:
     fig = _figure(7, 4.2)
     ax = fig.subplots()
     bandwidth = np.logspace(1, 4, 46)
-    runs = {
-        "72 × 48 A100, flat, 16x": {"strategy": "diloco", "nodes": 72, "hardware": {"preset": "A100x48"}},
-        "Config F: 2,000 × 16 H100 FP8, hierarchical, 100x": CONFIGURATIONS["F"],
-    }
+    flat72 = {"strategy": "diloco", "nodes": 72, "hardware": {"preset": "A100x48"}}
+    runs = {}
+    for scenario, what in ((flat72, "A100, flat"), (CONFIGURATIONS["F"], "H100 FP8, hierarchical (Config F)")):
+        f = resolved_fields(merge_scenario(scenario, overrides))
+        label = f"{f['nodes']:,.0f} × {f['hardware.gpus_per_node']:g} {what}, {f['compression.pseudo_gradient']:g}x"
+        runs[label] = scenario
     for i, (label, scenario) in enumerate(runs.items()):
         cols = sweep(merge_scenario(scenario, overrides), {"network.wan.bandwidth_mbps": bandwidth}).columns
         share = 100 * cols["c_local"] / np.max(cols["c_local"])
         ax.semilogx(bandwidth, share, color=OKABE_ITO[i], marker=MARKERS[i], markevery=(i * 3, 6), ms=4.5, label=label)
-    fields = resolved_fields(merge_scenario(runs["72 × 48 A100, flat, 16x"], overrides))
+    fields = resolved_fields(merge_scenario(flat72, overrides))
     default = fields["network.wan.bandwidth_mbps"]
     ax.axvline(default, color="grey", lw=0.8, ls=":")
     ax.annotate(
@@ -236,9 +238,7 @@ def c_local_vs_bandwidth(overrides: Overrides, cache: AnalysisCache) -> Any:
         xlabel="WAN bandwidth per node (Mbps)",
         ylabel="C_local, % of its value at 10 Gbps",
         title="Bandwidth sensitivity: C_local relative to its best\n"
-        + assumptions_line(merge_scenario(runs["72 × 48 A100, flat, 16x"], overrides)).replace(
-            f"WAN {default:g} Mbps / ", "RTT "
-        ),
+        + assumptions_line(merge_scenario(flat72, overrides)).replace(f"WAN {default:g} Mbps / ", "RTT "),
     )
     ax.legend(loc="lower right")
     return fig
@@ -257,14 +257,15 @@ def c_quality_vs_model_size(overrides: Overrides, cache: AnalysisCache) -> Any:
     for i, (label, (n, preset)) in enumerate(runs.items()):
         base = merge_scenario({"nodes": n, "hardware": {"preset": preset}}, overrides)
         out = cache.get("model_size_sweep", {}, base)
-        for strategy, marker, ls in (("diloco", "o", "-"), ("pp-diloco", "s", "--")):
+        for strategy, filled, ls in (("diloco", True, "-"), ("pp-diloco", False, "--")):
             rows = [c for c in out["candidates"] if c["strategy"] == strategy]
             name = "flat DiLoCo" if strategy == "diloco" else "PP-Group DiLoCo"
             ax.loglog(
                 [c["params"] for c in rows],
                 [c["c_quality"] for c in rows],
-                marker=marker,
-                ms=4.5,
+                marker=MARKERS[i],
+                ms=5 + i,
+                mfc=OKABE_ITO[i] if filled else "white",
                 color=OKABE_ITO[i],
                 ls=ls,
                 label=f"{label}, {name}",
@@ -488,7 +489,7 @@ def prefix_svg_ids(svg: str, prefix: str) -> str:
     return _URL.sub(lambda m: f"url(#{prefix}-{m.group(1)})", svg)
 
 
-def wrap_titles(fig: Any, chars_per_inch: float = 13.5) -> None:
+def wrap_titles(fig: Any, chars_per_inch: float = 11.5) -> None:
     """Wrap every line of the figure's titles to the figure's width, so that none is clipped."""
     import textwrap
 
