@@ -112,7 +112,7 @@ def test_a_19_8_mb_yaml_list_is_refused_while_composing(tmp_path: Path) -> None:
         f"try:\n    load_documents({str(path)!r})\nexcept DtsimError as exc:\n    out['error'] = str(exc)\n"
     )
     assert "big.yaml" in out["error"] and "200,000 nodes" in out["error"]
-    assert out["seconds"] < 3 and out["peak_mb"] < 500, out  # was 226 s and 7.3 GB
+    assert out["seconds"] < 10 and out["peak_mb"] < 500, out  # was 226 s and 7.3 GB
 
 
 def test_a_list_of_scalars_stops_at_the_document_limit(in_time: Callable[[float], None]) -> None:
@@ -130,7 +130,7 @@ def test_jsonl_of_1_5_million_scenarios_is_refused_line_by_line(tmp_path: Path) 
         f"try:\n    load_documents({str(path)!r})\nexcept DtsimError as exc:\n    out['error'] = str(exc)\n"
     )
     assert "line 100,001" in out["error"] and "100,000 documents" in out["error"]
-    assert out["seconds"] < 3 and out["peak_mb"] < 500, out  # ran out of memory
+    assert out["seconds"] < 10 and out["peak_mb"] < 500, out  # ran out of memory
 
 
 def test_alias_bombs_and_recursive_aliases_are_refused(in_time: Callable[[float], None]) -> None:

@@ -245,9 +245,9 @@ def test_model_size_sweep_winner_is_the_best_candidate(nodes: int, fraction: flo
         dense_fractions=[fraction, 1.0],
         pp_multiples=[2.0, 4.0],
     )
-    best = max(c["c_quality"] for c in out["candidates"])
-    assert out["winner"]["c_quality"] == best
-    assert out["gain_vs_best_dense"] >= 1.0
+    best = max(c.c_quality for c in out.candidates)
+    assert out.winner.c_quality == best
+    assert out.gain_vs_best_dense is not None and out.gain_vs_best_dense >= 1.0
 
 
 @SWEEP
@@ -258,10 +258,10 @@ def test_nodes_for_target_is_the_smallest(log_target: float, gpus: int, bandwidt
         "network": {"wan": {"bandwidth_mbps": bandwidth, "latency_ms": 100}},
     }
     out = nodes_for_target(scenario, 10**log_target)
-    if not out["reached"]:
+    if not out.reached:
         return
-    n = out["nodes"]
-    assert out["c_local"] >= 10**log_target
+    n = out.nodes
+    assert n is not None and out.c_local is not None and out.c_local >= 10**log_target
     if n > 1:
         below = dtsim.sweep({**scenario, "nodes": 1}, {"nodes": np.arange(1, n)}).columns["c_local"]
         assert (below < 10**log_target).all()

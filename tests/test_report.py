@@ -645,3 +645,20 @@ def test_report_refuses_bad_options(tmp_path: Path, args: list[str], text: str) 
     result = runner.invoke(app, ["report", "--out", str(tmp_path), *args])
     assert result.exit_code == 2
     assert text in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_sections_built_elsewhere_join_the_registry(report: Report, markdown: str) -> None:
+    """The validation section (dtsim.report.validation) is one registry entry: its tables are
+    aligned, its headings anchored into the contents, its figure inlined with prefixed ids."""
+    from dtsim.report.sections import align_tables, anchor_headings
+    from dtsim.report.validation import FIGURE_NAME
+
+    body = report.section("validation").markdown
+    assert '### <a id="validation-headline-rows"></a>Headline rows' in body
+    assert "(#validation-headline-rows)" in markdown.split('<a id="contents"></a>', 1)[1].split("\n## ", 1)[0]
+    assert FIGURE_NAME in report.figures and report.figures[FIGURE_NAME][1].count(f'id="{FIGURE_NAME}-') > 3
+    assert (
+        align_tables("| a | b |\n|---|---|\n| x | 1.5 s |\n| y | — |")
+        == "| a | b |\n|:--|--:|\n| x | 1.5 s |\n| y | — |"
+    )
+    assert anchor_headings("### Two words", "v") == '### <a id="v-two-words"></a>Two words'

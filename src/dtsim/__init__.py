@@ -29,6 +29,8 @@ From a scenario to numbers (one path)
 Questions built on the engine
 - ``analyses``     named analyses (``analyze``): searches, thresholds, constants, reliability
 - ``montecarlo``   uncertainty: distributions, Monte Carlo, sensitivity (``uncertainty``)
+- ``real_runs``    the catalogue of published runs (``data/real_runs.yaml``) and its schema
+- ``validation``   measured against predicted for every catalogue row (``dtsim runs``)
 - ``audit``        does a declared training plan add up?
 - ``population``   how many models of each size a year's compute produces
 - ``report``       the governance report: tables, figures, Markdown and HTML

@@ -1,74 +1,133 @@
 """Named analyses: questions answered with many evaluations of the engine (model.md §3;
-variants.md §13; reliability.md §13). ``analyze(name, **args)`` runs one by name; each is also a
-public function here.
+variants.md §13; reliability.md §13).
 
-- ``search``       the fewest nodes that reach a target; the best model size on given nodes
-- ``thresholds``   the largest unregistered node, a node's specification, collateral systems
-- ``constants``    compression quality, the Chinchilla-optimal model, the longest rational run
-- ``reliability``  the failure layer's block on its own, and every mitigation side by side
+Each analysis is a public function with typed, documented arguments that returns a frozen
+result dataclass (``to_dict()`` gives its JSON-serialisable form). ``ANALYSES`` maps each name to
+its registry entry (``registry.Analysis``: summary, arguments, result keys, read from the
+function itself); ``analyze(name, **args)`` runs one and returns the dict;
+``describe_analyses()`` describes them all as data.
+
+Modules, imports pointing down:
+
+- ``_args``, ``_result``     argument types and validation; the result base class
+- ``smallest``               the exact smallest node count reaching a target, for many samples
+- ``search``                 ``nodes_for_target``, ``model_size_sweep``
+- ``families``, ``cheapest`` the candidate family sets and ``cheapest_config``
+- ``thresholds``             ``max_gpus_under_threshold``, ``node_spec``, ``collateral_count``
+- ``constants``              ``compression_quality``, ``chinchilla_optimal``,
+                             ``max_training_duration``
+- ``compare``                ``ratio``
+- ``reliability``            ``reliability``, ``mitigation_table`` (the failure layer alone)
+- ``bandwidth``              ``bandwidth_for_utilization``: the WAN bandwidth for a target
+                             compute utilisation
+- ``registry``               the registry entries, read from signatures and docstrings
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
-from dtsim.analyses.constants import chinchilla_optimal, compression_quality, max_training_duration
-from dtsim.analyses.reliability import mitigation_table, reliability
-from dtsim.analyses.search import model_size_sweep, nodes_for_target
-from dtsim.analyses.thresholds import collateral_count, max_gpus_under_threshold_node, node_spec
-from dtsim.engine import simulate
+from dtsim.analyses._result import AnalysisResult
+from dtsim.analyses.bandwidth import BandwidthForUtilization, bandwidth_for_utilization
+from dtsim.analyses.cheapest import CheapestConfigResult, CheapestWinner, cheapest_config
+from dtsim.analyses.compare import RatioResult, ratio
+from dtsim.analyses.constants import (
+    ChinchillaOptimalResult,
+    CompressionQualityResult,
+    MaxTrainingDurationResult,
+    chinchilla_optimal,
+    compression_quality,
+    max_training_duration,
+)
+from dtsim.analyses.registry import Analysis, Argument, ResultKey, analysis, describe
+from dtsim.analyses.reliability import MitigationRow, MitigationTable, ReliabilityBlock, mitigation_table, reliability
+from dtsim.analyses.search import ModelSizeSweepResult, NodesForTargetResult, model_size_sweep, nodes_for_target
+from dtsim.analyses.thresholds import (
+    CollateralCountResult,
+    MaxGpusResult,
+    NodeSpecResult,
+    collateral_count,
+    max_gpus_under_threshold,
+    node_spec,
+)
 from dtsim.errors import ScenarioError
 
 __all__ = [
     "ANALYSES",
+    "Analysis",
+    "AnalysisResult",
+    "Argument",
+    "BandwidthForUtilization",
+    "CheapestConfigResult",
+    "CheapestWinner",
+    "ChinchillaOptimalResult",
+    "CollateralCountResult",
+    "CompressionQualityResult",
+    "MaxGpusResult",
+    "MaxTrainingDurationResult",
+    "MitigationRow",
+    "MitigationTable",
+    "ModelSizeSweepResult",
+    "NodeSpecResult",
+    "NodesForTargetResult",
+    "RatioResult",
+    "ReliabilityBlock",
+    "ResultKey",
     "analyze",
+    "bandwidth_for_utilization",
+    "cheapest_config",
     "chinchilla_optimal",
     "collateral_count",
     "compression_quality",
+    "describe_analyses",
     "max_gpus_under_threshold",
     "max_training_duration",
+    "mitigation_table",
     "model_size_sweep",
     "node_spec",
     "nodes_for_target",
     "ratio",
+    "reliability",
 ]
 
-max_gpus_under_threshold = max_gpus_under_threshold_node
-
-
-def ratio(key: str, numerator: Mapping[str, Any], denominator: Mapping[str, Any]) -> dict[str, Any]:
-    """``result[key]`` of one scenario over another's ("% of best", "+2 % from expected")."""
-    num = simulate(numerator).to_dict()
-    den = simulate(denominator).to_dict()
-    if key not in num or not isinstance(num[key], int | float) or isinstance(num[key], bool):
-        raise ScenarioError("key", key, "expected a numeric result key such as c_local")
-    return {"key": key, "numerator": num[key], "denominator": den[key], "ratio": num[key] / den[key]}
-
-
-ANALYSES: dict[str, Callable[..., dict[str, Any]]] = {
-    "nodes_for_target": nodes_for_target,
-    "model_size_sweep": model_size_sweep,
-    "max_gpus_under_threshold": max_gpus_under_threshold,
-    "node_spec": node_spec,
-    "collateral_count": collateral_count,
-    "compression_quality": compression_quality,
-    "chinchilla_optimal": chinchilla_optimal,
-    "max_training_duration": max_training_duration,
-    "ratio": ratio,
-    "reliability": lambda **args: reliability(**args).to_dict(),
-    "mitigation_table": lambda **args: mitigation_table(**args).to_dict(),
-}
+#: Every named analysis, in the order the CLI lists them.
+ANALYSES: Mapping[str, Analysis] = MappingProxyType(
+    {
+        entry.name: entry
+        for entry in (
+            analysis("nodes_for_target", nodes_for_target),
+            analysis("model_size_sweep", model_size_sweep),
+            analysis("cheapest_config", cheapest_config),
+            analysis("max_gpus_under_threshold", max_gpus_under_threshold),
+            analysis("node_spec", node_spec),
+            analysis("collateral_count", collateral_count),
+            analysis("compression_quality", compression_quality),
+            analysis("chinchilla_optimal", chinchilla_optimal),
+            analysis("max_training_duration", max_training_duration),
+            analysis("ratio", ratio),
+            analysis("reliability", reliability),
+            analysis("mitigation_table", mitigation_table),
+            analysis("bandwidth_for_utilization", bandwidth_for_utilization),
+        )
+    }
+)
 
 
 def analyze(name: str, **args: Any) -> dict[str, Any]:
-    """Run the named analysis with keyword arguments; the result is a JSON-serialisable dict."""
-    function = ANALYSES.get(name)
-    if function is None:
+    """Run the named analysis with keyword arguments; the result as a JSON-serialisable dict
+    (``AnalysisResult.to_dict()``)."""
+    entry = ANALYSES.get(name) if isinstance(name, str) else None
+    if entry is None:
         raise ScenarioError("analysis", name, f"allowed: {', '.join(ANALYSES)}")
-    try:
-        return function(**args)
-    except TypeError as exc:
-        if "argument" in str(exc):
-            raise ScenarioError(f"{name} arguments", sorted(args), str(exc).split(") ", 1)[-1]) from None
-        raise
+    return entry.run(**args).to_dict()
+
+
+def describe_analyses() -> list[dict[str, Any]]:
+    """Every analysis as JSON-able data: ``name``, ``summary`` (one line), ``description`` (the
+    docstring's paragraphs, blank-line separated), ``arguments`` (each ``name``,
+    ``type``, ``kind``, ``choices``, ``default``, ``required``, ``nullable``, ``meaning``) and
+    ``result`` (each key's ``name``, ``type``, ``meaning``), for ``dtsim analyze --list`` /
+    ``--help`` and generated forms."""
+    return describe(ANALYSES)

@@ -9,6 +9,7 @@ One module per command group, each registering on the shared ``app``:
 - ``population``   population fit, population sample
 - ``uncertainty``  uncertainty
 - ``schema``       schema: every scenario key and result key
+- ``runs``         runs: dtsim against published runs (table, json, md)
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ import warnings
 import numpy as np
 import typer
 
-from dtsim.cli import analyze, audit, population, report, run, schema, uncertainty
+from dtsim.cli import analyze, audit, population, report, run, runs, schema, uncertainty
 from dtsim.cli._app import app
 from dtsim.cli._text import error_line
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = (run, analyze, report, audit, population, uncertainty, schema)
+_COMMAND_MODULES = (run, analyze, report, audit, population, uncertainty, schema, runs)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,15 +5,11 @@ at once, vectorised over the samples (never one analysis call per sample).
 build its evaluator, which answer keys it gives, which it reports by default, and which scenario
 fields it sets itself (those cannot be uncertain). Adding an analysis is one entry.
 
-``nodes_for_target``: the smallest node count N ≥ 1 whose metric reaches the target, per sample.
-All samples are first evaluated on a doubling grid of node counts (1, 2, 4, ..., max_nodes) as
-one sweep per grid value. A sample whose metric does not decrease along the grid up to its first
-hit is finished by a vectorised bisection between the last grid value below the target and the
-first one reaching it (the bracket holds because the metric grows with N); a sample whose metric
-does decrease somewhere is scanned node count by node count in growing blocks, as
-``dtsim.analyses.nodes_for_target`` does, so its answer is the true smallest N. A sample that
-reaches the target at no N ≤ max_nodes has no answer (NaN); one infeasible at every grid point
-counts as infeasible.
+``nodes_for_target``: the smallest node count N ≥ 1 whose metric reaches the target, per sample,
+found for all samples at once by ``dtsim.analyses.smallest`` (the same search as
+``dtsim.analyses.nodes_for_target``): exact where the metric falls as N grows. A sample that
+reaches the target at no N ≤ max_nodes has no answer (NaN); one infeasible at every node count
+evaluated counts as infeasible.
 """
 
 from __future__ import annotations
@@ -27,24 +23,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dtsim.analyses.search import MAX_NODES, METRICS
+from dtsim.analyses.smallest import Evaluate, Probes, Smallest, premise_for, regime, smallest_reaching
 from dtsim.errors import MISSING, ScenarioError
 from dtsim.montecarlo.evaluation import Axes, Evaluation, Evaluator, sweep_feasible
 from dtsim.scenario import Scenario
 
-__all__ = ["ANALYSES", "AnalysisKind", "NodesForTarget", "doubling_grid", "parse_analysis"]
-
-#: Largest number of points in one sweep of the exhaustive scan.
-_SCAN_POINTS = 262_144
-#: Node counts scanned per block, growing (as dtsim.analyses.nodes_for_target).
-_SCAN_BLOCKS = ((1, 64), (65, 1_024), (1_025, 16_384), (16_385, MAX_NODES))
-
-
-def doubling_grid(max_nodes: int) -> NDArray[np.float64]:
-    """1, 2, 4, ... up to ``max_nodes``, ending with ``max_nodes`` itself."""
-    grid = [2.0**k for k in range(int(math.log2(max_nodes)) + 1)]
-    if grid[-1] != max_nodes:
-        grid.append(float(max_nodes))
-    return np.array(grid)
+__all__ = ["ANALYSES", "AnalysisKind", "NodesForTarget", "parse_analysis"]
 
 
 def _take(axes: Axes, index: NDArray[np.intp]) -> dict[str, np.ndarray]:
@@ -62,61 +46,28 @@ class NodesForTarget:
     max_nodes: int
     keys: tuple[str, ...]
 
-    def _metric(self, axes: Axes, nodes: NDArray[np.float64]) -> NDArray[np.float64]:
-        return sweep_feasible(self.base, {**axes, "nodes": nodes}, len(nodes), (self.metric,)).columns[self.metric]
+    def _probes(self, axes: Axes) -> Evaluate:
+        def evaluate(samples: NDArray[np.intp], nodes: NDArray[np.float64]) -> Probes:
+            keys = (self.metric, "inner_steps_regional")
+            at = sweep_feasible(self.base, {**_take(axes, samples), "nodes": nodes}, len(nodes), keys)
+            return Probes(at.columns[self.metric], regime(at.columns))
+
+        return evaluate
+
+    def smallest(self, axes: Axes, size: int) -> Smallest:
+        """The smallest node count of every sample (NaN: none), and which samples are feasible."""
+        bounded, flat = premise_for(self.base, axes, size, self.metric)
+        return smallest_reaching(self._probes(axes), size, self.target, self.max_nodes, bounded, suffix=flat)
 
     def __call__(self, axes: Axes, size: int) -> Evaluation:
-        grid = doubling_grid(self.max_nodes)
-        values = np.stack([self._metric(axes, np.full(size, g)) for g in grid])  # (grid, samples)
-        with np.errstate(invalid="ignore"):
-            hit = values >= self.target
-            rising = np.diff(values, axis=0) >= 0.0
-        reached = hit.any(axis=0)
-        first = np.argmax(hit, axis=0)
-        steps_before_hit = np.arange(len(grid) - 1)[:, None] < first[None, :]
-        monotone = np.all(rising | ~steps_before_hit, axis=0)
-        answer = np.where(reached & (first == 0), 1.0, np.nan)
-
-        bisect = np.flatnonzero(reached & (first > 0) & monotone)
-        low, high = grid[first[bisect] - 1], grid[first[bisect]]
-        while True:
-            active = np.flatnonzero(high - low > 1)
-            if not len(active):
-                break
-            mid = np.floor((low[active] + high[active]) / 2)
-            ok = self._metric(_take(axes, bisect[active]), mid) >= self.target
-            high[active[ok]] = mid[ok]
-            low[active[~ok]] = mid[~ok]
-        answer[bisect] = high
-
-        scan = np.flatnonzero(reached & (first > 0) & ~monotone)
-        if len(scan):
-            answer[scan] = self._scan(_take(axes, scan), grid[first[scan]])
-
+        found = self.smallest(axes, size)
         columns = {key: np.full(size, np.nan) for key in self.keys}
-        done = np.flatnonzero(np.isfinite(answer))
+        done = np.flatnonzero(np.isfinite(found.nodes))
         if len(done):
-            at = sweep_feasible(self.base, {**_take(axes, done), "nodes": answer[done]}, len(done), self.keys)
+            at = sweep_feasible(self.base, {**_take(axes, done), "nodes": found.nodes[done]}, len(done), self.keys)
             for key in self.keys:
                 columns[key][done] = at.columns[key]
-        return Evaluation(columns, np.asarray(np.isfinite(values).any(axis=0), dtype=bool))
-
-    def _scan(self, axes: Axes, upper: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Smallest N ≤ upper reaching the target, node count by node count, per sample."""
-        answer = np.full(len(upper), np.nan)
-        for start, stop in _SCAN_BLOCKS:
-            todo = np.flatnonzero(np.isnan(answer) & (upper >= start))
-            if not len(todo):
-                break
-            span = int(min(stop, self.max_nodes, upper[todo].max())) - start + 1
-            per_sweep = max(1, _SCAN_POINTS // span)
-            for group in np.array_split(todo, math.ceil(len(todo) / per_sweep)):
-                samples = np.repeat(group, span)
-                nodes = np.tile(np.arange(start, start + span, dtype=float), len(group))
-                hit = (self._metric(_take(axes, samples), nodes) >= self.target).reshape(len(group), span)
-                found = hit.any(axis=1)
-                answer[group[found]] = start + np.argmax(hit[found], axis=1)
-        return answer
+        return Evaluation(columns, found.feasible)
 
 
 # --------------------------------------------------------------------------------------------

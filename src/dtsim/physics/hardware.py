@@ -108,9 +108,14 @@ def node_presets() -> dict[str, dict[str, Any]]:
 
 
 @functools.cache
-def legitimate_systems() -> tuple[LegitimateSystem, ...]:
-    """The 14 representative legitimate systems of seed 002 §10.1 (``data/legitimate_systems.yaml``)."""
-    return tuple(LegitimateSystem(**entry) for entry in _load("legitimate_systems.yaml"))
+def legitimate_systems(systems: str = "seed") -> tuple[LegitimateSystem, ...]:
+    """The representative legitimate systems (``data/legitimate_systems.yaml``): the 14 of seed
+    002 §10.1 (``seed``), or with the 3 the revised analysis adds (``revised``, variants.md §8)."""
+    return tuple(
+        LegitimateSystem(**{k: v for k, v in entry.items() if k != "lists"})
+        for entry in _load("legitimate_systems.yaml")
+        if systems in entry.get("lists", ("seed", "revised"))
+    )
 
 
 def h100_equivalents(

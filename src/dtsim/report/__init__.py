@@ -15,6 +15,8 @@ that cannot be computed is named in place and listed, and the rest is written.
 - ``content``      sections, their content, failures and the context builders share
 - ``sections``     the section registry and the table sections
 - ``summary``, ``assumptions``, ``uncertainty``, ``reliability``   the other sections
+- ``validation``   "How well does dtsim predict real runs?": the validation page, the
+                   predicted-against-measured figure, the bandwidth-for-utilisation table
 - ``render``       Markdown and the self-contained HTML page
 """
 

@@ -151,8 +151,9 @@ def markdown_to_html(text: str, figures: Mapping[str, tuple[str, str]], title: s
             inline = tokens[i + 1]
             children = inline.children or []
             caption = html_renderer.renderInline(children[1:], md.options, {}).strip()
+            caption = caption.removeprefix("<br />").strip() or html.escape(children[0].content)
             block = Token("html_block", "", 0)
-            block.content = _figure_html(figure, caption.removeprefix("<br />").strip(), figures[figure][1])
+            block.content = _figure_html(figure, caption, figures[figure][1])
             out.append(block)
             i += 3
             continue

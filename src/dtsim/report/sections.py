@@ -22,6 +22,8 @@ builder that raises ``DtsimError`` leaves a named note in its place; the rest is
 
 from __future__ import annotations
 
+import re
+
 from dtsim.report.assumptions import assumptions_section
 from dtsim.report.content import Failure, ReportContext, Section, SectionContent, error_message
 from dtsim.report.figures import FIGURES, render_figure
@@ -32,7 +34,16 @@ from dtsim.report.summary import summary_section
 from dtsim.report.tables import Table
 from dtsim.report.uncertainty import uncertainty_section
 
-__all__ = ["SECTIONS", "figure_content", "models_section", "reproduction_section", "tables_content"]
+__all__ = [
+    "SECTIONS",
+    "align_tables",
+    "anchor_headings",
+    "figure_content",
+    "models_section",
+    "reproduction_section",
+    "tables_content",
+    "validation_content",
+]
 
 SEED_TITLES = {"001": "Seed 001 — Simulation notes (Scenarios 1-6)", "002": "Seed 002 — Governance analysis"}
 
@@ -169,6 +180,62 @@ def errata_section(ctx: ReportContext) -> SectionContent:
     return SectionContent("\n".join([*lines, ""]))
 
 
+_NUMERIC_CELL = re.compile(r"^(?:[−+~-]?\$?[\d.,]+|—|)(?:\s|%|x|×|$)")
+
+
+def align_tables(markdown: str) -> str:
+    """Markdown tables of a section built elsewhere with numbers right-aligned: a column whose
+    every body cell starts with a number (or is empty or —) gets ``--:``, the others ``:--``."""
+    lines = markdown.split("\n")
+    out = list(lines)
+    i = 0
+    while i < len(lines) - 1:
+        if lines[i].startswith("|") and re.fullmatch(r"\|(\s*:?-+:?\s*\|)+", lines[i + 1].strip()):
+            end = i + 2
+            while end < len(lines) and lines[end].startswith("|"):
+                end += 1
+            rows = [[c.strip() for c in re.split(r"(?<!\\)\|", line.strip()[1:-1])] for line in lines[i + 2 : end]]
+            width = len(lines[i + 1].strip().strip("|").split("|"))
+            numeric = [j > 0 and all(_NUMERIC_CELL.match(r[j]) for r in rows if j < len(r)) for j in range(width)]
+            out[i + 1] = "|" + "|".join("--:" if n else ":--" for n in numeric) + "|"
+            i = end
+        else:
+            i += 1
+    return "\n".join(out)
+
+
+def anchor_headings(markdown: str, prefix: str) -> str:
+    """``### Title`` headings of a section built elsewhere given anchors (``prefix-title``), so
+    that the contents list them."""
+
+    def anchored(match: re.Match[str]) -> str:
+        slug = re.sub(r"[^a-z0-9]+", "-", match.group(2).lower()).strip("-")
+        return f'{match.group(1)} <a id="{prefix}-{slug}"></a>{match.group(2)}'
+
+    return re.sub(r"^(###) (?!<a id=)(.+)$", anchored, markdown, flags=re.M)
+
+
+def validation_content(ctx: ReportContext) -> SectionContent:
+    """ "How well does dtsim predict real runs?" (``dtsim.report.validation``): published runs
+    against dtsim's predictions, with their own configurations."""
+    from dtsim.report.figures import prefix_svg_ids
+    from dtsim.report.validation import validation_section
+
+    section = validation_section(heading_level=2)
+    body = section.markdown.split("\n", 1)[1] if section.markdown.startswith("## ") else section.markdown
+    body = anchor_headings(align_tables(body.strip("\n")), "validation")
+    if ctx.overrides:
+        body = (
+            "Each published run is computed with its own configuration: the assumptions changed for "
+            "this report do not apply here.\n\n" + body
+        )
+    figures = {}
+    for name, svg in section.figures.items():
+        alt = re.search(rf"!\[([^\]]*)\]\(figures/{re.escape(name)}\.svg\)", body)
+        figures[name] = (alt.group(1) if alt else name, prefix_svg_ids(svg, name))
+    return SectionContent(body + "\n", figures)
+
+
 def _changed(ctx: ReportContext) -> str:
     return ", ".join(f"`{k}={v}`" for k, v in ctx.overrides.items())
 
@@ -212,6 +279,12 @@ SECTIONS: tuple[Section, ...] = (
         "Failures and mitigation",
         "what hardware failures and slow nodes cost a fleet, by mitigation strategy",
         failures_section,
+    ),
+    Section(
+        "validation",
+        "How well does dtsim predict real runs?",
+        "dtsim's predictions against published decentralized training runs",
+        validation_content,
     ),
     Section(
         "reproduction",

@@ -45,7 +45,8 @@ def schedule(inp: Inputs) -> Schedule:
     t_reg, _ = regional_sync(inp, volume, k)
     h_inner = np.where(np.isnan(inp.inner_steps), min_inner_steps(t_reg, t_step), inp.inner_steps)
     t_glob, f_glob = wan_sync(inp, volume, groups)
-    cycle_s = np.maximum(h_inner * t_step, t_reg)
+    inner_block_s = h_inner * t_step
+    cycle_s = np.maximum(inner_block_s, t_reg)
     h_regional = min_inner_steps(t_glob, cycle_s)
     h_eff = effective_inner_steps(h_inner, h_regional, inp.hierarchical_h_exponent)
     state = training_state_bytes(inp.params, inp.bytes_per_param)
@@ -59,9 +60,10 @@ def schedule(inp: Inputs) -> Schedule:
         single=np.zeros(count, dtype=bool),
         compute_block_s=h_regional * cycle_s,
         sync_block_s=t_glob,
-        compute_s=h_inner * h_regional * t_step,
+        # The same product as W when t_cyc = H_inner·t_step, so u = K/W is exactly 1 there.
+        compute_s=h_regional * inner_block_s,
         tokens_per_outer_step=h_inner * h_regional * inp.batch_tokens * n,
-        communication_bound=(t_reg > h_inner * t_step) | (t_glob > h_regional * cycle_s),
+        communication_bound=(t_reg > inner_block_s) | (t_glob > h_regional * cycle_s),
         step_compute_s=t_step,
         sync_s=t_glob,
         straggler_factor=f_glob,
