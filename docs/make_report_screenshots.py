@@ -30,19 +30,16 @@ ARGS = [
 #: (file name, element to scroll to the top of the window or None for the top of the page,
 #: media): what each screenshot shows.
 SHOTS = (
-    ("01-top-summary.png", None, "screen"),
-    ("02-contents.png", "#contents", "screen"),
-    ("03-assumptions.png", "#assumptions", "screen"),
-    ("04-models-nodes.png", "#models-nodes", "screen"),
-    ("05-models-figure.png", "#figure-models_compute_vs_nodes", "screen"),
-    ("06-models-minimum-cost.png", "#models-minimum-cost", "screen"),
-    ("07-uncertainty.png", "#uncertainty-spread", "screen"),
-    ("08-failures.png", "#failures-goodput", "screen"),
-    ("09-failures-figure.png", "#figure-goodput_vs_gpus", "screen"),
-    ("10-reproduction.png", "[id='gov-5.1-primary']", "screen"),
-    ("11-bandwidth-figure.png", "#figure-c_local_vs_bandwidth", "screen"),
-    ("12-errata.png", "#errata", "screen"),
-    ("13-print-top.png", None, "print"),
+    ("01-summary.png", None, "screen"),
+    ("02-assumptions.png", "#assumptions", "screen"),
+    ("03-seed-vs-revised.png", "#models-nodes", "screen"),
+    ("04-minimum-cost.png", "#models-minimum-cost", "screen"),
+    ("05-minimum-cost-figure.png", "#figure-models_minimum_cost", "screen"),
+    ("06-uncertainty.png", "#uncertainty-spread", "screen"),
+    ("07-failures.png", "#failures-goodput", "screen"),
+    ("08-failures-figure.png", "#figure-goodput_vs_gpus", "screen"),
+    ("09-reproduction.png", "[id='gov-9.2-bandwidth-f']", "screen"),
+    ("10-print.png", None, "print"),
 )
 
 

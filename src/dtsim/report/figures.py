@@ -387,40 +387,59 @@ COST_TARGETS = (1e24, 3e24, 1e25, 3e25, 1e26)
 
 def models_minimum_cost(overrides: Overrides, cache: AnalysisCache) -> Any:
     """The cheapest configuration reaching each target (C_quality), under both models, on the
-    sub-threshold reference node; each point labelled with the winning strategy and nodes."""
-    fig = _figure(7, 4.6)
+    sub-threshold reference node; each point labelled with the winning strategy and nodes (the
+    label of the dearer model above its point, the cheaper one's below)."""
+    from dtsim.report.summary import minimum_cost_scenario
+
+    fig = _figure(7.4, 4.8)
     ax = fig.subplots()
-    for i, physics in enumerate(("revised", "seed")):
-        scenario = merge_scenario(overrides, {"physics": physics})
-        costs, labels = [], []
+    models = ("revised", "seed")
+    costs: dict[str, list[float]] = {}
+    labels: dict[str, list[str]] = {}
+    for i, physics in enumerate(models):
+        scenario = minimum_cost_scenario(dict(overrides or {}), physics)
+        costs[physics], labels[physics] = [], []
         for target in COST_TARGETS:
             winner = cache.get("cheapest_config", {"target": target}, scenario)["winner"]
-            costs.append(np.nan if winner is None else winner["cost_usd"])
-            labels.append(
-                "none" if winner is None else f"{format_value(winner['strategy'], 'mode')} {winner['nodes']:,}"
+            costs[physics].append(np.nan if winner is None else winner["cost_usd"])
+            if winner is None:
+                labels[physics].append("none")
+            else:
+                mode = format_value(winner["strategy"], "mode")
+                labels[physics].append(f"{mode}, {winner['nodes']:,} nodes\n{money(winner['cost_usd'])}")
+        ax.loglog(COST_TARGETS, costs[physics], color=OKABE_ITO[i], marker=MARKERS[i], ms=5, label=f"{physics} model")
+    last = len(COST_TARGETS) - 1
+    for k, target in enumerate(COST_TARGETS):
+        pair = [costs[m][k] for m in models]
+        for i, physics in enumerate(models):
+            cost = costs[physics][k]
+            if not np.isfinite(cost):
+                continue
+            above = cost >= max(c for c in pair if np.isfinite(c))
+            ax.annotate(
+                labels[physics][k],
+                (target, cost),
+                xytext=(0, 7 if above else -7),
+                textcoords="offset points",
+                ha="left" if k == 0 else "right" if k == last else "center",
+                va="bottom" if above else "top",
+                fontsize=6.5,
+                color=OKABE_ITO[i],
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
             )
-        ax.loglog(COST_TARGETS, costs, color=OKABE_ITO[i], marker=MARKERS[i], ms=5, label=f"{physics} model")
-        for target, cost, text in zip(COST_TARGETS, costs, labels, strict=True):
-            if np.isfinite(cost):
-                ax.annotate(
-                    f"{text}\n{money(cost)}",
-                    (target, cost),
-                    xytext=(6, -14 if physics == "seed" else 4),
-                    textcoords="offset points",
-                    fontsize=6.5,
-                    color=OKABE_ITO[i],
-                )
     ax.set(
         xlabel="target C_quality (FLOP)",
         xticks=COST_TARGETS,
         xticklabels=[power_label(t) for t in COST_TARGETS],
+        xlim=(COST_TARGETS[0] / 1.6, COST_TARGETS[-1] * 1.6),
         ylabel="hardware cost of the cheapest configuration (USD)",
-        title="Minimum cost of a quality-adjusted compute target (strategy, model size and H searched)\n"
+        title="Minimum cost of a C_quality target: strategy, model size and H searched\n"
         + assumptions_line(
             merge_scenario(overrides, {"nodes": 1, "physics": "seed"}),
             merge_scenario(overrides, {"nodes": 1, "physics": "revised"}),
         ),
     )
+    ax.margins(y=0.15)
     ax.legend(loc="upper left")
     return fig
 

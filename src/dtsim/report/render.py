@@ -119,6 +119,7 @@ nav ul{columns:2;column-gap:2.5rem}
 @media print{
  body{font-size:10pt;max-width:none;padding:0}
  h2{break-before:page;border-top:none}
+ h2:nth-of-type(1),h2:nth-of-type(2){break-before:auto}
  h2,h3,h4{break-after:avoid}
  table,figure,blockquote{break-inside:avoid}
  .table-wrap{overflow:visible}
