@@ -662,3 +662,40 @@ def test_sections_built_elsewhere_join_the_registry(report: Report, markdown: st
         == "| a | b |\n|:--|--:|\n| x | 1.5 s |\n| y | — |"
     )
     assert anchor_headings("### Two words", "v") == '### <a id="v-two-words"></a>Two words'
+
+
+def test_exclusive_fields_replace_each_other() -> None:
+    """--set training.years replaces a table's training.days; turning the reliability layer on
+    replaces a table's straggler model (which the layer supersedes): no table fails."""
+    from dtsim.report.tables import merge_scenario
+
+    merged = merge_scenario({"training": {"days": 547.875}, "network": {"straggler": "log2"}}, {"training.years": 1})
+    assert merged == {"training": {"years": 1}, "network": {"straggler": "log2"}}
+    merged = merge_scenario(
+        {"network": {"straggler": "log2", "wan": {"latency_ms": 5}}}, {"reliability.mitigation": "async"}
+    )
+    assert merged == {"network": {"wan": {"latency_ms": 5}}, "reliability": {"mitigation": "async"}}
+    years = _reproduction({"training.years": 1.0})
+    assert not years.failures
+    primary = table(years, "gov-5.1-primary")
+    reference = {"strategy": "diloco", "nodes": 72, "training": {"years": 1.0}}
+    assert (
+        row(primary, "72")[5]
+        == dtsim.simulate({**reference, "hardware": {"gpu": "A100-80GB", "gpus_per_node": 48}}).c_local
+    )
+    failures = build_report(
+        SPECS,
+        {"reliability.mitigation": "async"},
+        figures=False,
+        date=DATE,
+        sections=[s for s in SECTIONS if s.name in ("reproduction", "failures")],
+    )
+    assert not failures.failures
+    flat72 = {
+        "strategy": "diloco",
+        "nodes": 72,
+        "hardware": {"gpu": "A100-80GB", "gpus_per_node": 48, "precision": "fp16"},
+        "reliability": {"mitigation": "async"},
+    }
+    assert row(table(failures, "gov-5.1-primary"), "72")[5] == dtsim.simulate(flat72).c_local
+    assert dtsim.simulate(flat72).eta_mitigation == 0.97

@@ -82,11 +82,52 @@ def _deep_merge(target: dict[str, Any], changes: Mapping[str, Any]) -> None:
             target[key] = copy.deepcopy(value)
 
 
+#: Fields that exclude one another. A layer that gives one member of a group removes the other
+#: members given by the layers before it: ``--set training.years=1`` replaces a table's
+#: ``training.days``, and turning the reliability layer on replaces a table's straggler model,
+#: which the layer supersedes (reliability.md §11).
+EXCLUSIVE: tuple[tuple[tuple[str, ...], ...], ...] = (
+    (("training.days",), ("training.years",), ("training.tokens",)),
+    (("reliability",), ("network.straggler", "network.straggler_per_doubling")),
+)
+
+
+def _given(layer: Mapping[str, Any], path: str) -> bool:
+    """Whether ``layer`` (nested or dotted keys) gives ``path`` (or a key inside it) a value."""
+    for key, value in layer.items():
+        inside = key == path or key.startswith(path + ".")
+        if (inside and value is not None) or (
+            not inside
+            and path.startswith(key + ".")
+            and isinstance(value, Mapping)
+            and _given(value, path.removeprefix(key + "."))
+        ):
+            return True
+    return False
+
+
+def _remove(merged: dict[str, Any], path: str) -> None:
+    head, _, rest = path.partition(".")
+    if not rest:
+        merged.pop(head, None)
+    elif isinstance(merged.get(head), dict):
+        _remove(merged[head], rest)
+
+
 def merge_scenario(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Merge scenario layers (nested or dotted keys), later layers winning."""
+    """Merge scenario layers (nested or dotted keys), later layers winning; a layer that gives
+    one of a group of exclusive fields (``EXCLUSIVE``) removes the others from the layers
+    before it."""
     merged: dict[str, Any] = {}
     for layer in layers:
         if layer:
+            for group in EXCLUSIVE:
+                given = [any(_given(layer, path) for path in members) for members in group]
+                if any(given):
+                    for members, here in zip(group, given, strict=True):
+                        if not here:
+                            for path in members:
+                                _remove(merged, path)
             _deep_merge(merged, layer)
     return merged
 

@@ -49,9 +49,13 @@ def _with_nodes(scenario: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def resolved_fields(scenario: Mapping[str, Any]) -> dict[str, Any]:
-    """Every field of the registry for ``scenario``, defaults and presets filled in (``None``
-    where a field stays unset, such as ``model.params`` before the engine picks the model)."""
-    return dict(_resolved(json.dumps(_with_nodes(scenario), sort_keys=True, default=str)))
+    """Every field of the registry for ``scenario`` (nested or dotted keys), defaults and presets
+    filled in (``None`` where a field stays unset, such as ``model.params`` before the engine
+    picks the model)."""
+    from dtsim.report.tables import merge_scenario
+
+    nested = merge_scenario(scenario)
+    return dict(_resolved(json.dumps(_with_nodes(nested), sort_keys=True, default=str)))
 
 
 @lru_cache(maxsize=1024)

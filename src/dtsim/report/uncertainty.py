@@ -58,6 +58,16 @@ def _config(ctx: ReportContext) -> tuple[Path, dict[str, Any]]:
     return path, config
 
 
+def _distributions(ctx: ReportContext, config: dict[str, Any]) -> dict[str, Any]:
+    """The set's distributions, less those the overrides supersede (a straggler coefficient
+    once the overrides turn the reliability layer on, whose tail replaces it)."""
+    distributions = dict(config["distributions"])
+    if any(k == "reliability" or k.startswith("reliability.") for k in ctx.overrides):
+        for path in ("network.straggler", "network.straggler_per_doubling"):
+            distributions.pop(path, None)
+    return distributions
+
+
 def headline(ctx: ReportContext) -> Any:
     """The library's ``HeadlineSection`` for the report (computed once per report)."""
 
@@ -67,7 +77,7 @@ def headline(ctx: ReportContext) -> Any:
         from dtsim.montecarlo.report import headline_section
 
         _, config = _config(ctx)
-        distributions = config["distributions"]
+        distributions = _distributions(ctx, config)
         kept = {k: v for k, v in ctx.overrides.items() if k not in distributions}
         scenario = merge_scenario(config["scenario"], kept)
         samples = ctx.uncertainty_samples or int(config.get("samples", 10_000))
@@ -94,7 +104,7 @@ def target_result(ctx: ReportContext) -> Any:
         from dtsim.montecarlo import run
 
         _, config = _config(ctx)
-        distributions = config["distributions"]
+        distributions = _distributions(ctx, config)
         kept = {k: v for k, v in ctx.overrides.items() if k not in distributions}
         samples = min(ctx.uncertainty_samples or int(config.get("samples", 10_000)), TARGET_SAMPLES)
         return run(
