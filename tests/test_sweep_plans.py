@@ -342,20 +342,3 @@ def test_allocator_tuning_can_be_turned_off() -> None:
 def test_result_keys_are_all_allowed_columns() -> None:
     batch = dtsim.sweep({"nodes": 72}, {"nodes": [1, 5]}, columns=[k for k in RESULT_KEYS if k != "name"])
     assert len(batch.results()) == 2
-
-
-def test_the_report_names_every_figure_without_importing_matplotlib() -> None:
-    from dtsim.report import FIGURE_NAMES
-    from dtsim.report.background import WORKER_FIGURES
-    from dtsim.report.figures import FIGURES
-
-    assert list(FIGURE_NAMES) == list(FIGURES)
-    assert set(WORKER_FIGURES) < set(FIGURES)
-
-
-def test_figures_rendered_beside_the_tables_are_the_same_bytes() -> None:
-    from dtsim.report.background import start_figures
-    from dtsim.report.figures import FIGURES, render_figures
-
-    names = list(FIGURES)
-    assert start_figures({"training.days": 400}, names)() == render_figures({"training.days": 400})
