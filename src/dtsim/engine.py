@@ -615,8 +615,11 @@ def sweep(
             f"a sweep of more than {MAX_IN_MEMORY:,} points does not fit in "
             "memory; stream it with dtsim.sweep_to_file (CLI: dtsim sweep --out FILE)",
         )
+    if plan.size <= chunk_size:  # one chunk: its columns are the result, nothing to assemble
+        part = _evaluate_chunk(plan, 0, plan.size, strict)
+        return Batch(part if keys is None else {k: part[k] for k in keys}, names=_names(plan, plan.size))
     assembled = _Assembly(plan.size)
-    with allocator_tuned(plan.size > chunk_size):
+    with allocator_tuned():
         for start in range(0, plan.size, chunk_size):
             stop = min(start + chunk_size, plan.size)
             part = _evaluate_chunk(plan, start, stop, strict)
@@ -696,9 +699,10 @@ def _identical(a: np.ndarray, b: np.ndarray) -> bool:
     if a.dtype != b.dtype or a.shape != b.shape or a.dtype == object:
         return False
     if a.dtype.kind == "f":
-        ends = np.array([0, len(a) // 2, len(a) - 1])
-        if not np.array_equal(a[ends], b[ends], equal_nan=True):
-            return False
+        for i in (0, len(a) // 2, len(a) - 1):
+            x, y = float(a[i]), float(b[i])
+            if x != y and (x == x or y == y):  # differ, and not both NaN
+                return False
         return bool(np.array_equal(a.view(np.uint64), b.view(np.uint64))) if a.itemsize == 8 else False
     return bool(np.array_equal(a, b))
 

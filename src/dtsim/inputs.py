@@ -325,16 +325,21 @@ def compile_inputs(c: Mapping[str, np.ndarray]) -> Inputs:
 
 
 def _length(value: Any, n: int) -> np.ndarray:
-    """``value`` as an array of length n, as ``np.broadcast_to`` gives it (a view of stride 0
-    when the value is one number, so that NumPy picks the same loops as for a broadcast value),
-    built without its overhead when ``value`` is an array of one of those shapes already."""
-    if isinstance(value, np.ndarray) and value.shape == (n,):
-        if n > 1:
-            return value
-        constant = BROADCAST_CONSTANTS.get(id(value))
-        if constant is not None:
-            return constant
-        return value[0, ...][None]  # a new axis has stride 0
+    """``value`` as an array of length n, as ``np.broadcast_to`` gives it (a read-only view of
+    stride 0 when the value is one number, so that NumPy picks the same loops as for a
+    broadcast value), built without its overhead when ``value`` is an array already."""
+    if isinstance(value, np.ndarray):
+        if value.shape == (n,):
+            if n > 1:
+                return value
+            constant = BROADCAST_CONSTANTS.get(id(value))
+            if constant is not None:
+                return constant
+            return value[0, ...][None]  # a new axis has stride 0
+        if value.shape == (1,) and value.dtype != object:
+            view = np.ndarray((n,), value.dtype, value, 0, (0,))
+            view.flags.writeable = False
+            return view
     return np.broadcast_to(np.asarray(value), (n,))
 
 
