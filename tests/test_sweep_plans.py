@@ -328,6 +328,9 @@ def test_allocator_tuning_can_be_turned_off() -> None:
         "import numpy as np, dtsim, dtsim.engine as e\n"
         "b = dtsim.sweep({'nodes': 72}, {'nodes': np.arange(1, 70_000)})\n"
         "print(e._allocator['tuned'], float(b.columns['c_local'][-1]))\n"
+        "e.tune_allocator(False)\n"
+        "c = dtsim.sweep({'nodes': 72}, {'nodes': np.arange(1, 70_000)})\n"
+        "print(e._allocator['tuned'], float(c.columns['c_local'][-1]))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "DTSIM_ALLOCATOR_TUNING"}
     off = subprocess.run(
@@ -336,7 +339,8 @@ def test_allocator_tuning_can_be_turned_off() -> None:
     on = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert off.stdout.split()[0] == "False"
     assert on.stdout.split()[0] == ("True" if sys.platform.startswith("linux") else "False")
-    assert off.stdout.split()[1] == on.stdout.split()[1]
+    assert on.stdout.split()[2] == "False"  # turned off again: the thresholds restored
+    assert off.stdout.split()[1] == on.stdout.split()[1] == on.stdout.split()[3]
 
 
 def test_result_keys_are_all_allowed_columns() -> None:

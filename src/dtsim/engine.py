@@ -735,13 +735,15 @@ _allocator: dict[str, Any] = {"enabled": None, "libc": None, "tuned": False}
 def tune_allocator(enabled: bool) -> None:
     """Allow (or forbid) the allocator tuning of large sweeps in this process (the default:
     allowed, unless the environment sets ``DTSIM_ALLOCATOR_TUNING=0``). Forbidding it after a
-    sweep has tuned the allocator sets both thresholds back to glibc's initial 128 KiB (glibc's
-    own adjustment of the mmap threshold then stays off, as after any ``mallopt``)."""
+    sweep has tuned the allocator hands the memory it kept back to the system and sets both
+    thresholds back to glibc's initial 128 KiB (glibc's own adjustment of the mmap threshold
+    then stays off, as after any ``mallopt``)."""
     _allocator["enabled"] = bool(enabled)
     if not enabled and _allocator["tuned"]:
         libc = _allocator["libc"]
         libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
         libc.mallopt(_M_TRIM_THRESHOLD, 128 * 1024)
+        libc.malloc_trim(0)  # hand back what the tuning kept
         _allocator["tuned"] = False
 
 
@@ -770,11 +772,13 @@ def _libc() -> Any:
 def allocator_tuned(large: bool = True) -> Iterator[None]:
     """For the block (a large sweep), keep freed memory in the process instead of handing it
     back to the system between chunks, where each new chunk would fault it in again page by
-    page (~3-4 µs a page on a VM): with glibc on Linux, ``mallopt`` raises the mmap threshold
+    page (~1-4 µs a page on a VM): with glibc on Linux, ``mallopt`` raises the mmap threshold
     to 32 MiB and the trim threshold to 1 GiB, process-wide, once, and NumPy's requests for
-    huge pages are paused for the block. When the block ends, ``malloc_trim(0)`` hands the free
-    memory back. Elsewhere, or with
-    ``DTSIM_ALLOCATOR_TUNING=0`` / ``tune_allocator(False)``, nothing changes."""
+    transparent huge pages are paused for the block (on a heap reused chunk after chunk, the
+    kernel's compaction for them costs more than it saves, and unevenly). The process then
+    keeps up to 1 GiB of freed memory for the next sweep instead of returning it at once;
+    ``tune_allocator(False)`` hands it back and restores the thresholds. Elsewhere, or with
+    ``DTSIM_ALLOCATOR_TUNING=0``, nothing changes."""
     libc = _libc() if large else None
     if libc is None:
         yield
@@ -793,7 +797,6 @@ def allocator_tuned(large: bool = True) -> Iterator[None]:
     finally:
         if set_hugepage is not None:
             set_hugepage(previous)
-        libc.malloc_trim(0)
 
 
 def sweep_to_file(
