@@ -298,7 +298,7 @@ def test_summary_numbers_equal_the_library(report: Report) -> None:
 
 
 def test_summary_uncertainty_band_equals_the_library(report: Report) -> None:
-    config = load_config(ROOT / "examples" / "uncertainty" / "default.yaml")
+    config = load_config(ROOT / "src" / "dtsim" / "data" / "uncertainty" / "default.yaml")
     result = uncertainty_run(
         config["scenario"],
         config["distributions"],

@@ -1,5 +1,5 @@
 """Report section "How uncertain is the headline?": the 72-node reference case under the default
-uncertainty set (``examples/uncertainty/default.yaml``: every range with its source; the seed and
+uncertainty set (``dtsim/data/uncertainty/default.yaml``: every range with its source; the seed and
 the revised model side by side), computed by ``dtsim.montecarlo.report.headline_section``, and
 the minimum cost of 10^25 quality-adjusted FLOP under both models.
 
@@ -29,8 +29,8 @@ from dtsim.report.tables import merge_scenario
 
 __all__ = ["DEFAULT_SET", "default_uncertainty_file", "headline", "probability", "uncertainty_section"]
 
-#: The default uncertainty set, relative to the repository root.
-DEFAULT_SET = Path("examples") / "uncertainty" / "default.yaml"
+#: The default uncertainty set, in the package data.
+DEFAULT_SET = Path("uncertainty") / "default.yaml"
 #: Thresholds whose exceedance probability the section states.
 THRESHOLDS = (1e24, 1e25, 1e26)
 #: Inputs of the tornado named per model.
@@ -40,10 +40,10 @@ TARGET_SAMPLES = 2_000
 
 
 def default_uncertainty_file() -> Path:
-    """The default uncertainty set of the source tree this dtsim runs from."""
-    import dtsim
+    """The bundled default uncertainty set (package data: every range with its source)."""
+    from importlib import resources
 
-    return Path(dtsim.__file__).resolve().parents[2] / DEFAULT_SET
+    return Path(str(resources.files("dtsim.data").joinpath(str(DEFAULT_SET))))
 
 
 def _config(ctx: ReportContext) -> tuple[Path, dict[str, Any]]:
