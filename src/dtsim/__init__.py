@@ -43,13 +43,17 @@ Faces
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from dtsim.analyses import analyze
 from dtsim.engine import iter_sweep, simulate, simulate_many, sweep, sweep_to_file
 from dtsim.errors import DtsimError, InfeasibleError, ScenarioError
-from dtsim.montecarlo import UncertaintyResult
-from dtsim.montecarlo import run as uncertainty
 from dtsim.result import Batch, Result
 from dtsim.scenario import Scenario, load_scenarios
+
+if TYPE_CHECKING:
+    from dtsim.montecarlo import UncertaintyResult
+    from dtsim.montecarlo import run as uncertainty
 
 __version__ = "0.1.0"
 
@@ -70,3 +74,13 @@ __all__ = [
     "sweep_to_file",
     "uncertainty",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``uncertainty`` and ``UncertaintyResult`` load SciPy: imported on first use, so that
+    ``import dtsim`` stays quick for everything else."""
+    if name in ("uncertainty", "UncertaintyResult"):
+        import dtsim.montecarlo as montecarlo
+
+        return montecarlo.run if name == "uncertainty" else montecarlo.UncertaintyResult
+    raise AttributeError(f"module 'dtsim' has no attribute {name!r}")

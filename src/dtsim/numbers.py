@@ -33,6 +33,8 @@ __all__ = [
 
 def number_problem(value: Any, *, integer: bool = False) -> tuple[float | int | None, str | None]:
     """``(value as float or int, None)`` for an acceptable number, ``(None, why)`` otherwise."""
+    if type(value) is float and not integer:  # the common case, checked first
+        return (value, None) if math.isfinite(value) else (None, "expected a finite number")
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
         kind = "a boolean" if isinstance(value, bool | np.bool_) else "None" if value is None else type(value).__name__
         return None, f"expected a number, got {kind}"

@@ -26,7 +26,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
@@ -36,12 +36,13 @@ from dtsim.engine import ScenarioLike, simulate, sweep
 from dtsim.errors import ScenarioError
 from dtsim.explain import Step, explain
 from dtsim.fields import FIELDS, field_spec
-from dtsim.montecarlo import UncertaintyResult
-from dtsim.montecarlo import run as run_uncertainty
 from dtsim.output import csv_text, json_text
 from dtsim.physics.hardware import gpu_catalogue, node_presets
 from dtsim.result import Batch, Result
 from dtsim.scenario import Scenario, parse_documents, parse_scenario, set_path
+
+if TYPE_CHECKING:
+    from dtsim.montecarlo import UncertaintyResult
 
 __all__ = [
     "MAX_SWEEP_POINTS",
@@ -301,6 +302,8 @@ def uncertainty(
                 f"this run evaluates {total:,} points; at most {max_points:,} here "
                 "(fewer samples, fewer choices shown side by side, or no Sobol')",
             )
+
+    from dtsim.montecarlo import run as run_uncertainty  # SciPy: loaded on first use
 
     return run_uncertainty(
         scenario,
