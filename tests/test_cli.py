@@ -61,7 +61,7 @@ def test_simulate_bad_file_exits_2_with_one_line(tmp_path: Path, content: str, f
 
 def test_validate(scenario_file: Path) -> None:
     result = runner.invoke(app, ["validate", str(scenario_file)])
-    assert result.exit_code == 0 and "1 scenario(s) valid" in result.stdout
+    assert result.exit_code == 0 and "1 scenario(s) in 1 file(s) valid" in result.stdout
 
 
 def test_analyze(tmp_path: Path) -> None:

@@ -298,7 +298,7 @@ def test_tables_are_capped_with_a_pointer_to_out(scenario_file: Path) -> None:
     result = runner.invoke(app, ["sweep", str(scenario_file), "--vary", "nodes=range:1:5000:1", "-c", "c_local"])
     assert result.exit_code == 0
     assert "showing the first 1,000 of 5,000 points" in result.stderr and "--out" in result.stderr
-    assert "│  1000 │" in result.stdout and "│  1001 │" not in result.stdout
+    assert "│ 1,000 │" in result.stdout and "│  1001 │" not in result.stdout
     small = runner.invoke(app, ["sweep", str(scenario_file), "--vary", "nodes=1,2", "-c", "c_local"])
     assert small.exit_code == 0 and small.stderr == ""
 

@@ -13,13 +13,13 @@ from typing import Any
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from dtsim.cli._text import console, fail, plain, show
 from dtsim.engine import LinearAxis, LogAxis
 from dtsim.errors import ScenarioError
 from dtsim.fields import field_spec
-from dtsim.result import RESULT_KEYS
+from dtsim.result import RESULT_INFO, RESULT_KEYS
 from dtsim.scenario import load_documents
 from dtsim.service import MAX_AXIS_VALUES, parse_axis, parse_overrides
 
@@ -55,17 +55,8 @@ class Format(StrEnum):
     csv = "csv"
 
 
-def _fail(exc: Exception) -> None:
-    Console(stderr=True, highlight=False).print(f"error: {exc}", markup=False, soft_wrap=True)
-    raise typer.Exit(2)
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) < 1e5 else f"{value:.3e}"
-    return str(value)
+_fail = fail
+_show = show
 
 
 def _print_rows(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
@@ -78,14 +69,26 @@ def _print_rows(rows: list[dict[str, Any]], fmt: Format, title: str | None = Non
         writer.writerows([{k: _csv_value(v) for k, v in row.items()} for row in rows])
         sys.stdout.write(buffer.getvalue())
     else:
-        table = Table(title=title, show_header=True, header_style="bold")
-        table.add_column("key")
-        for i, row in enumerate(rows):
-            table.add_column(str(row.get("name") or f"#{i}"), justify="right")
-        keys = [k for k in rows[0] if k != "name"] if rows else []
-        for key in keys:
-            table.add_row(key, *[_show(row.get(key)) for row in rows])
-        Console().print(table)
+        print_key_table(rows, title=title)
+
+
+def print_key_table(rows: list[dict[str, Any]], *, title: str | None = None) -> None:
+    """Records as a table with one row per key: for one record, its values and their units; for
+    several, one column per record (headed by its name)."""
+    table = Table(title=plain(title) if title else None, show_header=True, header_style="bold")
+    table.add_column("key", no_wrap=True)
+    single = len(rows) == 1
+    for i, row in enumerate(rows):
+        table.add_column("value" if single else plain(row.get("name") or f"#{i}", limit=24), justify="right")
+    if single:
+        table.add_column("unit", no_wrap=True)
+    keys = [k for k in rows[0] if k != "name"] if rows else []
+    for key in keys:
+        cells = [show(row.get(key)) for row in rows]
+        if single:
+            cells.append(RESULT_INFO[key][0] if key in RESULT_INFO else "")
+        table.add_row(key, *cells)
+    console().print(table)
 
 
 def _csv_value(value: Any) -> Any:
@@ -158,11 +161,11 @@ def _print_records(rows: list[dict[str, Any]], fmt: Format, title: str) -> None:
     if fmt is not Format.table:
         _print_rows(rows, fmt)
         return
-    table = Table(title=title, header_style="bold")
+    table = Table(title=plain(title), header_style="bold")
     table.add_column("", no_wrap=True)
     for row in rows:
-        table.add_column(str(row.get("year", "")), justify="right")
+        table.add_column(plain(row.get("year", "")), justify="right")
     for key in rows[0] if rows else []:
         if key != "year":
-            table.add_row(key, *[_show(row.get(key)) for row in rows])
-    Console().print(table)
+            table.add_row(key, *[show(row.get(key)) for row in rows])
+    console().print(table)

@@ -10,6 +10,7 @@ byte is printed); CSV output is streamed row by row with proper quoting.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NoReturn
@@ -48,12 +49,30 @@ def fail(exc: BaseException) -> NoReturn:
     raise typer.Exit(2)
 
 
+def compact(value: float) -> str:
+    """A number in at most 9 characters, never cut before its exponent: whole numbers below a
+    million as they are (with thousands separators), others to 4 significant digits, and very
+    large or small ones as 3 significant digits with a short exponent (``2.04e25``, ``3.3e-6``)."""
+    if not math.isfinite(value):
+        return str(value)
+    magnitude = abs(value)
+    if value == int(value) and magnitude < 1e6:
+        return f"{int(value):,}"
+    if 1e-3 <= magnitude < 1e5:
+        return f"{value:.4g}"
+    mantissa, exponent = f"{value:.2e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
+
 def show(value: Any) -> str:
-    """A table cell: numbers to 4 significant digits, null as a dash, text as plain text."""
+    """A table cell: numbers compact (``compact``), null as a dash, text as plain text."""
     if value is None:
         return "—"
-    if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) < 1e5 else f"{value:.3e}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float | int):
+        return compact(float(value))
     return plain(value, limit=200)
 
 

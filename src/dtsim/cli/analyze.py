@@ -7,7 +7,6 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from dtsim.analyses import ANALYSES, analyze, describe_analyses
@@ -19,6 +18,7 @@ from dtsim.cli._app import (
     _show,
     app,
 )
+from dtsim.cli._text import console
 from dtsim.errors import DtsimError, ScenarioError
 from dtsim.service import analysis, catalogue
 
@@ -74,28 +74,28 @@ def _print_analysis_list() -> None:
     table.add_column("what it answers", overflow="fold")
     for entry in describe_analyses():
         table.add_row(entry["name"], entry["summary"])
-    Console().print(table, markup=False)
+    console().print(table)
 
 
 def _print_analysis_help(name: str) -> None:
     entry = _entry(name)
-    console = Console(highlight=False)
-    console.print(f"dtsim analyze {name} --args '{{...}}'", markup=False)
-    console.print("")
-    console.print(entry["description"], markup=False)
+    output = console()
+    output.print(f"dtsim analyze {name} --args '{{...}}'")
+    output.print("")
+    output.print(entry["description"])
     arguments = Table(title="arguments", header_style="bold")
     for column in ("name", "type", "default", "meaning"):
         arguments.add_column(column, overflow="fold")
     for argument in entry["arguments"]:
         default = "required" if argument["required"] else json.dumps(argument["default"])
         arguments.add_row(argument["name"], argument["type"], default, argument["meaning"])
-    console.print(arguments, markup=False)
+    output.print(arguments)
     results = Table(title="result keys", header_style="bold")
     for column in ("name", "type", "meaning"):
         results.add_column(column, overflow="fold")
     for key in entry["result"]:
         results.add_row(key["name"], key["type"], key["meaning"])
-    console.print(results, markup=False)
+    output.print(results)
 
 
 #: Columns of analysis row tables that hold text (left-aligned).
@@ -105,7 +105,7 @@ _TEXT_COLUMNS = frozenset({"strategy", "mitigation", "name", "gpu", "status", "s
 def _print_nested(result: dict[str, Any], title: str) -> None:
     """An analysis result as readable tables: its scalar keys as one key/value table, each
     nested mapping as its own key/value table, each list of mappings as a table of rows."""
-    console = Console(highlight=False)
+    output = console()
     scalars = Table(title=title, show_header=False)
     scalars.add_column("key", no_wrap=True)
     scalars.add_column("value", justify="right")
@@ -116,7 +116,7 @@ def _print_nested(result: dict[str, Any], title: str) -> None:
         else:
             scalars.add_row(key, json.dumps(value) if isinstance(value, list) else _show(value))
     if scalars.row_count:
-        console.print(scalars, markup=False)
+        output.print(scalars)
     for key, value in nested:
         if isinstance(value, dict):
             _print_nested(value, title=f"{title}.{key}")
@@ -128,7 +128,7 @@ def _print_nested(result: dict[str, Any], title: str) -> None:
             table.add_column(column, justify="left" if column in _TEXT_COLUMNS else "right", overflow="fold")
         for row in rows:
             table.add_row(*[_show(row.get(column)) for column in columns])
-        console.print(table, markup=False)
+        output.print(table)
 
 
 @app.command()
@@ -164,4 +164,4 @@ def hardware(
             table.add_column(key)
         for row in rows:
             table.add_row(*[_show(v) for v in row.values()])
-        Console().print(table)
+        console().print(table)

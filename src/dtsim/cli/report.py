@@ -13,6 +13,7 @@ from dtsim.cli._app import (
     _parse_overrides,
     app,
 )
+from dtsim.cli._text import console
 from dtsim.errors import DtsimError, ScenarioError
 
 
@@ -83,4 +84,4 @@ def report(
         state = "not yet available" if failure.unavailable else "not computed"
         line = f"warning: {failure.kind} {failure.id} ({failure.title}): {state}: {failure.message}"
         errors.print(line, markup=False, soft_wrap=True)
-    Console().print(f"wrote {len(written)} files to {out}/ (report.md, report.html, figures/)", markup=False)
+    console().print(f"wrote {len(written)} files to {out}/ (report.md, report.html, figures/)")

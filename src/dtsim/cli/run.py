@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -19,11 +20,13 @@ from dtsim.cli._app import (
     _show,
     app,
 )
+from dtsim.cli._text import console, error_line, plain, show
 from dtsim.engine import iter_sweep, plan_sweep, simulate_many
 from dtsim.errors import DtsimError, ScenarioError
 from dtsim.output import csv_text, json_text
 from dtsim.result import RESULT_KEYS, Batch
 from dtsim.scenario import load_scenarios
+from dtsim.service import warnings_for
 
 
 @app.command()
@@ -36,26 +39,44 @@ def simulate(
     Example: dtsim simulate examples/scenarios/72-nodes-reference.yaml --format json
     """
     try:
-        rows = [r.to_dict() for r in simulate_many(load_scenarios(files))]
+        results = simulate_many(load_scenarios(files))
     except DtsimError as exc:
         _fail(exc)
-    _print_rows(rows, format)
+    _print_rows([r.to_dict() for r in results], format)
+    if format is Format.table:
+        for result in results:
+            label = f"{result.name}: " if result.name and len(results) > 1 else ""
+            for warning in warnings_for(result):
+                console(stderr=True).print(f"warning: {plain(label)}{warning}", soft_wrap=True)
 
 
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
-    """Check scenario files (schema and feasibility) without printing results.
+    """Check scenario files (schema and feasibility) without printing results: every file is
+    checked, and each failing one named with its first problem.
 
-    Example: dtsim validate examples/scenarios/*.yaml
+    Example: dtsim validate examples/scenarios/72-nodes-reference.yaml examples/scenarios/time-to-train.yaml
     """
-    try:
-        scenarios = load_scenarios(files)
-        simulate_many(scenarios)
-    except DtsimError as exc:
-        _fail(exc)
-    Console().print(f"{len(scenarios)} scenario(s) valid")
+    failed = 0
+    count = 0
+    for file in files:
+        try:
+            scenarios = load_scenarios([file])
+            simulate_many(scenarios)
+        except DtsimError as exc:
+            failed += 1
+            message = str(exc)
+            shown = message if str(file) in message else f"{file}: {message}"
+            sys.stderr.write(error_line(shown) + "\n")
+            continue
+        count += len(scenarios)
+    if failed:
+        if len(files) > 1:
+            sys.stderr.write(f"{failed} of {len(files)} files failed\n")
+        raise typer.Exit(2)
+    console().print(f"{count} scenario(s) in {len(files)} file(s) valid")
 
 
 SWEEP_COLUMNS = (
@@ -89,7 +110,7 @@ def sweep_command(
     Example: dtsim sweep examples/scenarios/72-nodes-reference.yaml --vary network.wan.bandwidth_mbps=log:10:1000:7
     """
     try:
-        (base,) = load_scenarios([file])[:1]
+        bases = load_scenarios([file])
         axes = {}
         for item in vary:
             path, sep, spec = item.partition("=")
@@ -102,14 +123,25 @@ def sweep_command(
         unknown = [k for k in selected or [] if k not in (*RESULT_KEYS, *axes)]
         if unknown:
             raise ScenarioError("--columns", unknown, f"unknown result keys; allowed: {', '.join(RESULT_KEYS)}")
+        if len(bases) > 1 and out is not None:
+            raise ScenarioError(
+                "--out",
+                str(out),
+                f"{file} holds {len(bases)} scenarios: stream one file per scenario, or print them "
+                "all with --format csv (a scenario column names each)",
+            )
         if out is not None:
-            _stream_sweep(base, axes, grid, out, selected)
+            _stream_sweep(bases[0], axes, grid, out, selected)
             return
         result_keys = None if selected is None else [k for k in selected if k not in axes]
-        if format is Format.table:
-            _sweep_table(base, axes, grid, result_keys)
-        else:
-            _print_sweep(base, axes, grid, result_keys, format)
+        for i, base in enumerate(bases):
+            label = (base.name or f"scenario {i}") if len(bases) > 1 else None
+            if format is Format.table:
+                _sweep_table(base, axes, grid, result_keys, label)
+            else:
+                _print_sweep(
+                    base, axes, grid, result_keys, format, label, first_scenario=i == 0, last=i == len(bases) - 1
+                )
     except DtsimError as exc:
         _fail(exc)
 
@@ -122,42 +154,81 @@ def _keys(batch: Batch, axes: dict[str, Any], selected: list[str] | None) -> lis
     return list(batch.columns) if selected is None else list(dict.fromkeys([*axes, *selected]))
 
 
-def _sweep_table(base: Any, axes: dict[str, Any], grid: bool, selected: list[str] | None) -> None:
-    """The first ``TABLE_ROWS`` points as a table (only those are evaluated)."""
+#: A sweep table with more columns than this is printed with one row per key instead.
+WIDE_TABLE = 9
+#: Points per table when the table is printed with one row per key.
+POINTS_PER_TALL_TABLE = 6
+
+
+def _sweep_table(
+    base: Any, axes: dict[str, Any], grid: bool, selected: list[str] | None, label: str | None = None
+) -> None:
+    """The first ``TABLE_ROWS`` points as a table (only those are evaluated); with many columns
+    (``-c all``) one row per key and a column per point."""
     size = plan_sweep(base, axes, grid).size
     batch = next(iter_sweep(base, axes, grid=grid, columns=selected, chunk_size=min(size, TABLE_ROWS)))
-    keys = _keys(batch, axes, selected)
-    table = Table(show_header=True, header_style="bold")
-    for key in keys:
-        table.add_column(key, justify="right")
-    for row in batch.to_dicts():
-        table.add_row(*[_show(row[k]) for k in keys])
-    Console().print(table)
+    keys = [k for k in _keys(batch, axes, selected) if not (selected is None and k == "name")]
+    rows = [{k: row[k] for k in keys} for row in batch.iter_dicts()]
+    title = plain(label) if label else None
+    if len(keys) > WIDE_TABLE:
+        for start in range(0, len(rows), POINTS_PER_TALL_TABLE):
+            part = rows[start : start + POINTS_PER_TALL_TABLE]
+            table = Table(title=title, show_header=True, header_style="bold")
+            table.add_column("key", no_wrap=True)
+            for i in range(start, start + len(part)):
+                table.add_column(f"#{i}", justify="right")
+            for key in keys:
+                table.add_row(key, *[show(row[key]) for row in part])
+            console().print(table)
+    else:
+        table = Table(title=title, show_header=True, header_style="bold")
+        for key in keys:
+            table.add_column(key, justify="right", overflow="fold")
+        for row in rows:
+            table.add_row(*[show(row[k]) for k in keys])
+        console().print(table)
     if size > TABLE_ROWS:
-        Console(stderr=True, highlight=False).print(
+        console(stderr=True).print(
             f"showing the first {TABLE_ROWS:,} of {size:,} points; write them all with --out FILE "
             "(.csv or .parquet) or --format csv",
-            markup=False,
             soft_wrap=True,
         )
 
 
-def _print_sweep(base: Any, axes: dict[str, Any], grid: bool, selected: list[str] | None, fmt: Format) -> None:
+def _print_sweep(
+    base: Any,
+    axes: dict[str, Any],
+    grid: bool,
+    selected: list[str] | None,
+    fmt: Format,
+    label: str | None = None,
+    *,
+    first_scenario: bool = True,
+    last: bool = True,
+) -> None:
     """Every point to stdout, chunk by chunk (bounded memory): CSV through the same cells as
-    ``--out``; JSON as one list, a row at a time."""
-    first = True
+    ``--out``; JSON as one list, a row at a time. With ``label`` (a file of several scenarios) a
+    ``scenario`` column names the scenario of each point."""
+    first = first_scenario
+    opened = not first_scenario
     for batch in iter_sweep(base, axes, grid=grid, columns=selected):
         keys = _keys(batch, axes, selected)
         if fmt is Format.csv:
-            sys.stdout.write(csv_text({k: batch.columns[k] for k in keys}, header=first))
+            columns = {k: batch.columns[k] for k in keys}
+            if label is not None:
+                columns = {"scenario": np.full(len(batch), label, dtype=object), **columns}
+            sys.stdout.write(csv_text(columns, header=first))
         else:
             for row in batch.iter_dicts():
-                item = json_text({k: row[k] for k in keys}, cause="this sweep point's inputs", indent=1)
-                sys.stdout.write(("[\n " if first else ",\n ") + item.replace("\n", "\n "))
-                first = False
+                record = {k: row[k] for k in keys}
+                if label is not None:
+                    record = {"scenario": label, **record}
+                item = json_text(record, cause="this sweep point's inputs", indent=1)
+                sys.stdout.write(("[\n " if not opened else ",\n ") + item.replace("\n", "\n "))
+                opened = True
         first = False
-    if fmt is Format.json:
-        sys.stdout.write("[]\n" if first else "\n]\n")
+    if fmt is Format.json and last:
+        sys.stdout.write("[]\n" if not opened else "\n]\n")
 
 
 def _stream_sweep(base: Any, axes: dict[str, Any], grid: bool, out: Path, columns: list[str] | None) -> None:
@@ -180,7 +251,7 @@ def _stream_sweep(base: Any, axes: dict[str, Any], grid: bool, out: Path, column
             progress.update(task, completed=done, total=total)
 
         count = sweep_to_file(base, axes, out, grid=grid, columns=columns, progress=advance)
-    Console(stderr=True).print(f"wrote {count:,} points to {out}")
+    console(stderr=True).print(f"wrote {count:,} points to {plain(out)}")
 
 
 @app.command()
@@ -213,4 +284,4 @@ def explain(
     for row in rows:
         symbols = ", ".join(f"{k} = {_show(v)}" for k, v in row["symbols"].items())
         table.add_row(row["name"], row["formula"], symbols, _show(row["value"]), row["unit"], row["source"])
-    Console().print(table)
+    console().print(table)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from dtsim.cli._app import Format, _print_rows, app
+from dtsim.cli._text import console
 from dtsim.reference import field_rows, reference_markdown, result_rows
 
 
@@ -33,7 +34,6 @@ def schema(
         return
     rows = result_rows() if results else field_rows()
     if format is SchemaFormat.table:
-        from rich.console import Console
         from rich.table import Table
 
         table = Table(header_style="bold")
@@ -41,6 +41,6 @@ def schema(
             table.add_column(key, overflow="fold")
         for row in rows:
             table.add_row(*[str(v) for v in row.values()])
-        Console().print(table, markup=False)
+        console().print(table)
         return
     _print_rows(rows, Format(format.value))
