@@ -158,7 +158,7 @@ def test_a_range_axis_streams_without_allocating_the_axis(tmp_path: Path) -> Non
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < 200 * 2**20, peak  # the axis alone would be 800 MB
+    assert peak < 400 * 2**20, peak  # one chunk's work; the axis alone would be 800 MB
     assert not list(tmp_path.iterdir())
     with pytest.raises(dtsim.ScenarioError, match=r"nodes.*≤ 1e\+08"):
         dtsim.sweep_to_file({"nodes": 72}, {"nodes": range(1, 10**12)}, tmp_path / "o.csv")
@@ -298,7 +298,7 @@ def test_tables_are_capped_with_a_pointer_to_out(scenario_file: Path) -> None:
     result = runner.invoke(app, ["sweep", str(scenario_file), "--vary", "nodes=range:1:5000:1", "-c", "c_local"])
     assert result.exit_code == 0
     assert "showing the first 1,000 of 5,000 points" in result.stderr and "--out" in result.stderr
-    assert "│ 1,000 │" in result.stdout and "│  1001 │" not in result.stdout
+    assert "│ 1,000 │" in result.stdout and "│ 1,001 │" not in result.stdout
     small = runner.invoke(app, ["sweep", str(scenario_file), "--vary", "nodes=1,2", "-c", "c_local"])
     assert small.exit_code == 0 and small.stderr == ""
 
