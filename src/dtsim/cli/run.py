@@ -73,8 +73,8 @@ def validate(
             continue
         count += len(scenarios)
     if failed:
-        if len(files) > 1:
-            sys.stderr.write(f"{failed} of {len(files)} files failed\n")
+        if len(files) > 1:  # on stdout: stderr holds one line per failing file
+            console().print(f"{failed} of {len(files)} files failed; {count} scenario(s) in the others valid")
         raise typer.Exit(2)
     console().print(f"{count} scenario(s) in {len(files)} file(s) valid")
 
