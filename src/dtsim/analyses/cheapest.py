@@ -44,8 +44,13 @@ __all__ = [
     "CheapestOption",
     "CheapestWinner",
     "HardwareOptions",
+    "PaperSpace",
+    "analysis_base",
     "cheapest_config",
     "hardware_option_list",
+    "option_node",
+    "paper_cheapest",
+    "paper_space",
 ]
 
 CostMetric = Literal["c_quality", "c_local"]
@@ -153,7 +158,7 @@ class CheapestConfigResult(AnalysisResult):
         families: the family set searched.
         winner: the cheapest configuration (null when no family reaches the target).
         options: families paper: each hardware option's own answer, in order (null entries
-            where an option reaches nothing; null for families seed).
+            where an option reaches nothing); null for families seed.
     """
 
     target: float
@@ -435,7 +440,7 @@ def _bisection(evaluate: _Evaluator, fset: FamilySet, target: float, max_nodes: 
     return next(item for item in best_per_unit if item[0] == chosen)
 
 
-def _base(scenario: Any) -> Scenario:
+def analysis_base(scenario: Any) -> Scenario:
     """The scenario without the keys the analysis sets itself."""
     data = _scenario("scenario", scenario, nodes=1).to_data()
     for path in _IGNORED:
@@ -533,9 +538,10 @@ def cheapest_config(
     name = choice("families", families, tuple(FAMILY_SETS))
     how = choice("search", search if search is not None else _DEFAULT_SEARCH[name], ("exhaustive", "bisection"))
     limit = count("max_nodes", max_nodes, low=2, high=MAX_SEARCH_NODES)
-    base = _base(scenario)
+    base = analysis_base(scenario)
     if name == "paper":
-        return _paper(base, goal, key, how, limit, hardware_options, size_grid, group_sizes, overtraining_range)
+        space = paper_space(hardware_options, size_grid, group_sizes, overtraining_range)
+        return paper_cheapest(base, goal, key, how, limit, space)
     for field, value in (
         ("hardware_options", hardware_options),
         ("size_grid", size_grid),
@@ -555,31 +561,62 @@ def cheapest_config(
 _DEFAULT_SEARCH = {"seed": "exhaustive", "paper": "bisection"}
 
 
-def _paper(
-    base: Scenario,
-    target: float,
-    metric: str,
-    how: str,
-    max_nodes: int,
-    hardware_options: Any,
-    size_grid: Any,
-    group_sizes: Any,
-    overtraining_range: Any,
-) -> CheapestConfigResult:
-    """``cheapest_config`` with the paper's family set (paper_tables.md §12.2)."""
+@dataclass(frozen=True)
+class PaperSpace:
+    """The validated search space of ``families: paper``: hardware options (``(None,)``: the
+    scenario's own node; ``given``: whether options were given), model sizes in parameters,
+    group sizes and the overtraining range (None: no filter)."""
+
+    options: tuple[dict[str, Any] | None, ...]
+    given: bool
+    sizes: tuple[float, ...]
+    group_sizes: tuple[int, ...]
+    overtraining_range: tuple[float, float] | None
+
+
+def paper_space(hardware_options: Any, size_grid: Any, group_sizes: Any, overtraining_range: Any) -> PaperSpace:
+    """Validate the ``families: paper`` arguments of ``cheapest_config`` (one-line refusals)."""
     from dtsim.analyses.paper_data import paper_group_sizes, paper_size_grid
 
     options: tuple[dict[str, Any] | None, ...] = (
         (None,) if hardware_options is None else hardware_option_list(hardware_options)
     )
-    nodes = [_option_node(base, i, block) for i, block in enumerate(options)]
-    sizes = _grid("size_grid", size_grid, paper_size_grid())
     paper_groups = tuple(float(k) for k in paper_group_sizes())
-    groups = tuple(int(k) for k in _grid("group_sizes", group_sizes, paper_groups, integer=True))
-    fset = paper_family_set(options, sizes, groups)
+    return PaperSpace(
+        options=options,
+        given=hardware_options is not None,
+        sizes=_grid("size_grid", size_grid, paper_size_grid()),
+        group_sizes=tuple(int(k) for k in _grid("group_sizes", group_sizes, paper_groups, integer=True)),
+        overtraining_range=_overtraining(overtraining_range),
+    )
+
+
+def paper_cheapest(
+    base: Scenario,
+    target: float,
+    metric: str,
+    how: str,
+    max_nodes: int,
+    space: PaperSpace,
+    *,
+    every_option: bool = True,
+) -> CheapestConfigResult:
+    """``cheapest_config`` with the paper's family set (paper_tables.md §12.2) on a base
+    scenario without strategy, nodes, model and inner steps. ``every_option=False`` with the
+    exhaustive search finds only the winner (each option scanned up to the cost of the
+    bisection's answer, then of the cheapest answer found) and leaves ``options`` null."""
+    nodes = [option_node(base, i, block) for i, block in enumerate(space.options)]
+    fset = paper_family_set(space.options, space.sizes, space.group_sizes)
     families = fset.build(base)
-    search = PaperSearch(base, families, metric, target, _overtraining(overtraining_range))
-    answers = search.bisection(max_nodes) if how == "bisection" else search.exhaustive(max_nodes)
+    search = PaperSearch(base, families, metric, target, space.overtraining_range)
+    if how == "exhaustive" and every_option:
+        answers = search.exhaustive(max_nodes)
+    else:
+        answers = search.bisection(max_nodes)
+        if how == "exhaustive":
+            costs = [float(a.row["cost_usd"]) for a in answers if a is not None]
+            bound = min(costs) if costs and all(math.isfinite(c) for c in costs) else math.inf
+            answers = search.exhaustive(max_nodes, cost_bound=bound)
     found = [
         Candidate(a.family, a.nodes, float(a.row["cost_usd"]), float(a.row["c_quality"]))
         for a in answers
@@ -589,7 +626,7 @@ def _paper(
     if found:
         best = fset.choose(found)
         unit = families[best.family].unit
-        winner = _paper_winner(answers[unit], families, unit if hardware_options is not None else None, nodes[unit])
+        winner = _paper_winner(answers[unit], families, unit if space.given else None, nodes[unit])
     listed = tuple(
         None
         if a is None
@@ -603,11 +640,11 @@ def _paper(
         max_nodes=max_nodes,
         families="paper",
         winner=winner,
-        options=listed,
+        options=listed if every_option or how == "bisection" else None,
     )
 
 
-def _option_node(base: Scenario, index: int, block: Mapping[str, Any] | None) -> dict[str, Any]:
+def option_node(base: Scenario, index: int, block: Mapping[str, Any] | None) -> dict[str, Any]:
     """The node of one hardware option; an invalid block is refused naming its position."""
     try:
         return _node(option_scenario(base, block))
