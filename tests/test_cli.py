@@ -66,13 +66,14 @@ def test_validate(scenario_file: Path) -> None:
 
 def test_analyze(tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["analyze", "max_gpus_under_threshold", "--args", '{"gpu": "A100-80GB", "threshold_h100_eq": 8}']
+        app,
+        ["analyze", "max_gpus_under_threshold", "--args", '{"gpu": "A100-80GB", "threshold_h100_eq": 8}', "-f", "json"],
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)[0]["gpus_per_node"] == 25
     args = tmp_path / "args.yaml"
     args.write_text("c_flop: 1e24\n", "utf-8")
-    result = runner.invoke(app, ["analyze", "chinchilla_optimal", "--args", f"@{args}"])
+    result = runner.invoke(app, ["analyze", "chinchilla_optimal", "--args", f"@{args}", "-f", "json"])
     assert json.loads(result.stdout)[0]["params"] == pytest.approx(80.687e9, rel=1e-4)
     bad = runner.invoke(app, ["analyze", "chinchilla_optimal", "--args", "{oops"])
     assert bad.exit_code == 2 and "--args" in bad.stderr
@@ -230,3 +231,27 @@ def test_broken_files_exit_2_naming_the_field(tmp_path: Path, content: bytes, fi
         assert result.exit_code == 2, (command, result.output)
         message = result.stderr.strip()
         assert len(message.splitlines()) == 1 and field in message and "Traceback" not in result.output
+
+
+def test_analyses_are_discoverable_from_the_command_line() -> None:
+    listing = runner.invoke(app, ["analyze", "--list"])
+    assert listing.exit_code == 0
+    for name in ("nodes_for_target", "cheapest_config", "bandwidth_for_utilization", "mitigation_table"):
+        assert name in listing.stdout
+    described = runner.invoke(app, ["analyze", "cheapest_config", "--help"])
+    assert described.exit_code == 0
+    for text in ("arguments", "target", "search", "exhaustive", "result keys", "winner"):
+        assert text in described.stdout
+    assert runner.invoke(app, ["analyze", "no_such", "--help"]).exit_code == 2
+    bare = runner.invoke(app, ["analyze"])
+    assert bare.exit_code == 0 and "--list" in bare.stdout
+
+
+def test_nested_analysis_results_print_as_tables_and_as_json() -> None:
+    args = '{"scenario": {"physics": "revised"}, "target": 1e24}'
+    table = runner.invoke(app, ["analyze", "cheapest_config", "--args", args])
+    assert table.exit_code == 0 and "cheapest_config.winner" in table.stdout and "{'" not in table.stdout
+    data = json.loads(runner.invoke(app, ["analyze", "cheapest_config", "--args", args, "-f", "json"]).stdout)
+    assert data[0]["winner"]["nodes"] == 5
+    csv_text = runner.invoke(app, ["analyze", "cheapest_config", "--args", args, "-f", "csv"]).stdout
+    assert '"{""strategy"": ""diloco""' in csv_text  # nested values as JSON, never a Python repr

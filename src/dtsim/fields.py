@@ -96,9 +96,9 @@ class FieldSpec:
         arr = np.asarray(values)
         if arr.dtype == object:
             items = list(arr.ravel())
-            bad = next((v for v in items if isinstance(v, bool) or not isinstance(v, int | float | np.number)), None)
-            if bad is not None or not items:
-                raise ScenarioError(self.path, bad, "expected numbers")
+            bad = next((v for v in items if isinstance(v, bool) or not isinstance(v, int | float | np.number)), _NONE)
+            if bad is not _NONE or not items:  # a null value is bad too
+                raise ScenarioError(self.path, None if bad is _NONE else bad, "expected numbers")
             if any(isinstance(v, int) and abs(v) > 2**1023 for v in items):
                 raise ScenarioError(self.path, "a huge integer", "expected numbers within the floating-point range")
             arr = np.array([float(v) for v in items])
@@ -158,6 +158,10 @@ class FieldSpec:
         if self.kind in ("choice", "text"):
             return text
         return parse_value(text, self.path)
+
+
+#: "No value found" (``None`` is a value a sweep may be given, and refused).
+_NONE: Any = object()
 
 
 def _has_text(values: Any) -> bool:

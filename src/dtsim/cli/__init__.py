@@ -10,6 +10,7 @@ One module per command group, each registering on the shared ``app``:
 - ``uncertainty``  uncertainty
 - ``schema``       schema: every scenario key and result key
 - ``runs``         runs: dtsim against published runs (table, json, md)
+- ``serve``        serve: the interactive page and JSON API (extra ``dtsim[web]``)
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ import warnings
 import numpy as np
 import typer
 
-from dtsim.cli import analyze, audit, population, report, run, runs, schema, uncertainty
+from dtsim.cli import analyze, audit, population, report, run, runs, schema, serve, uncertainty
 from dtsim.cli._app import app
 from dtsim.cli._text import error_line
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = (run, analyze, report, audit, population, uncertainty, schema, runs)
+_COMMAND_MODULES = (run, analyze, report, audit, population, uncertainty, schema, runs, serve)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dtsim.analyses import ANALYSES, analyze
+from dtsim.analyses import ANALYSES, analyze, describe_analyses
 from dtsim.cli._app import (
     Format,
     _fail,
@@ -19,25 +19,116 @@ from dtsim.cli._app import (
     _show,
     app,
 )
-from dtsim.errors import DtsimError
+from dtsim.errors import DtsimError, ScenarioError
+from dtsim.service import analysis
 
 
-@app.command("analyze")
+@app.command("analyze", context_settings={"help_option_names": []})
 def analyze_command(
-    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(ANALYSES)}.")],
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="The analysis (dtsim analyze --list names them).")] = None,
     args: Annotated[str, typer.Option("--args", "-a", help="JSON object of arguments, or @file.json/.yaml.")] = "{}",
-    format: Annotated[Format, typer.Option("--format", "-f")] = Format.json,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    list_: Annotated[bool, typer.Option("--list", help="List the analyses with one line each.")] = False,
+    help_: Annotated[
+        bool, typer.Option("--help", "-h", help="Show this help, or with NAME the analysis's arguments.")
+    ] = False,
 ) -> None:
-    """Run a named analysis.
+    """Run a named analysis; --list names them, NAME --help shows an analysis's arguments.
 
     Example: dtsim analyze max_gpus_under_threshold --args '{"gpu": "A100-80GB", "threshold_h100_eq": 8}'
     """
+    if list_:
+        _print_analysis_list()
+        return
+    if name is None:
+        sys.stdout.write(ctx.get_help() + "\n")
+        return
+    if help_:
+        try:
+            _print_analysis_help(name)
+        except DtsimError as exc:
+            _fail(exc)
+        return
     try:
         arguments = _read_args(args)
-        result = analyze(name, **arguments)
+        result = analysis(name, arguments)
     except DtsimError as exc:
         _fail(exc)
-    _print_rows([result], format, title=name)
+    if format is Format.table:
+        _print_nested(result, title=name)
+    else:
+        _print_rows([result], format, title=name)
+
+
+def _entry(name: str) -> dict[str, Any]:
+    for entry in describe_analyses():
+        if entry["name"] == name:
+            return entry
+    raise ScenarioError("analysis", name, f"allowed: {', '.join(ANALYSES)}")
+
+
+def _print_analysis_list() -> None:
+    table = Table(header_style="bold", title="analyses (dtsim analyze NAME --help for the arguments)")
+    table.add_column("name", no_wrap=True)
+    table.add_column("what it answers", overflow="fold")
+    for entry in describe_analyses():
+        table.add_row(entry["name"], entry["summary"])
+    Console().print(table, markup=False)
+
+
+def _print_analysis_help(name: str) -> None:
+    entry = _entry(name)
+    console = Console(highlight=False)
+    console.print(f"dtsim analyze {name} --args '{{...}}'", markup=False)
+    console.print("")
+    console.print(entry["description"], markup=False)
+    arguments = Table(title="arguments", header_style="bold")
+    for column in ("name", "type", "default", "meaning"):
+        arguments.add_column(column, overflow="fold")
+    for argument in entry["arguments"]:
+        default = "required" if argument["required"] else json.dumps(argument["default"])
+        arguments.add_row(argument["name"], argument["type"], default, argument["meaning"])
+    console.print(arguments, markup=False)
+    results = Table(title="result keys", header_style="bold")
+    for column in ("name", "type", "meaning"):
+        results.add_column(column, overflow="fold")
+    for key in entry["result"]:
+        results.add_row(key["name"], key["type"], key["meaning"])
+    console.print(results, markup=False)
+
+
+#: Columns of analysis row tables that hold text (left-aligned).
+_TEXT_COLUMNS = frozenset({"strategy", "mitigation", "name", "gpu", "status", "system"})
+
+
+def _print_nested(result: dict[str, Any], title: str) -> None:
+    """An analysis result as readable tables: its scalar keys as one key/value table, each
+    nested mapping as its own key/value table, each list of mappings as a table of rows."""
+    console = Console(highlight=False)
+    scalars = Table(title=title, show_header=False)
+    scalars.add_column("key", no_wrap=True)
+    scalars.add_column("value", justify="right")
+    nested: list[tuple[str, Any]] = []
+    for key, value in result.items():
+        if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value)):
+            nested.append((key, value))
+        else:
+            scalars.add_row(key, json.dumps(value) if isinstance(value, list) else _show(value))
+    if scalars.row_count:
+        console.print(scalars, markup=False)
+    for key, value in nested:
+        if isinstance(value, dict):
+            _print_nested(value, title=f"{title}.{key}")
+            continue
+        rows = [row for row in value if isinstance(row, dict)]
+        columns = list(dict.fromkeys(k for row in rows for k in row if not isinstance(row[k], dict | list)))
+        table = Table(title=f"{title}.{key}", header_style="bold")
+        for column in columns:
+            table.add_column(column, justify="left" if column in _TEXT_COLUMNS else "right", overflow="fold")
+        for row in rows:
+            table.add_row(*[_show(row.get(column)) for column in columns])
+        console.print(table, markup=False)
 
 
 @app.command()
