@@ -204,6 +204,10 @@ CALLS: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
         {"scenario": {"nodes": 72, "training": {"streaming": False, "inner_steps": 200}}},
         ("name", "targets", "low_mbps", "high_mbps"),
     ),
+    "paper_tables": (
+        {"table": "latency", "hardware_options": [H100x16fp8], "size_grid": [91e9, 160e9], "group_sizes": [8]},
+        ("table", "search", "rows", "markdown"),
+    ),
 }
 
 

@@ -310,14 +310,15 @@ def paper_tables(
     overtraining_range: Numbers | None = (1.0, 100.0),
     max_nodes: Count = 100_000,
 ) -> PaperTablesResult:
-    """The published paper's minimum-cost tables: cheapest configuration per C_local target, and
-    at 1e25 per WAN bandwidth and per latency.
+    """The published paper's three minimum-cost tables (C_local targets, bandwidth, latency).
 
-    Each row is ``cheapest_config`` with families paper and metric c_local on the scenario with
-    the row's WAN (upload, download, latency; paper_tables.md §4-§5). With the defaults the
-    markdown is the paper's three tables, caption and rows in its formats (§10); rows are in the
-    printed order. With search exhaustive each row is the true cheapest over the same candidates
-    (each hardware option scanned up to the cost of the paper's answer).
+    The tables give the cheapest configuration per C_local target, and at 1e25 per WAN
+    bandwidth and per latency. Each row is ``cheapest_config`` with families paper and metric
+    c_local on the scenario with the row's WAN (upload, download, latency; paper_tables.md
+    §4-§5). With the defaults the markdown is the paper's three tables, caption and rows in its
+    formats (§10); rows are in the printed order. With search exhaustive each row is the true
+    cheapest over the same candidates (each hardware option scanned up to the cost of the
+    paper's answer).
 
     Args:
         table: clocal (C_local targets), bandwidth (WAN sweep), latency (latency sweep) or all.
