@@ -24,6 +24,7 @@ __all__ = [
     "paper_scenario",
     "paper_size_grid",
     "paper_table_specs",
+    "paper_text_10_mbps_cost_usd",
 ]
 
 
@@ -110,3 +111,9 @@ def paper_table_specs() -> dict[str, PaperTableSpec]:
         )
         specs[name] = PaperTableSpec(name, str(table["key"]), bool(table.get("sort_by_cost", False)), rows)
     return specs
+
+
+def paper_text_10_mbps_cost_usd() -> tuple[float, str]:
+    """The 10 Mbps cost the paper's text states (paper_tables.md §13.2) and its source."""
+    text = _data()["paper_text"]
+    return float(text["bandwidth_10_mbps_cost_usd"]), str(text["source"])

@@ -39,6 +39,7 @@ from dtsim.units import BILLION
 
 __all__ = [
     "TABLES",
+    "OneTable",
     "PaperTableRow",
     "PaperTablesResult",
     "format_chi",
@@ -57,9 +58,10 @@ __all__ = [
 ]
 
 TableName = Literal["clocal", "bandwidth", "latency", "all"]
+OneTable = Literal["clocal", "bandwidth", "latency"]
 Search = Literal["bisection", "exhaustive"]
 #: The tables in the order ``all`` prints them.
-TABLES = ("clocal", "bandwidth", "latency")
+TABLES: tuple[OneTable, ...] = ("clocal", "bandwidth", "latency")
 #: The 12 columns after a table's key column (paper_tables.md §10).
 COLUMNS = ("Config", "Nodes", "Mode", "Model", "H", "eta", "C_local", "chi", "C_quality", "OT", "Cost")
 _ALIGN = "|--:|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|"
