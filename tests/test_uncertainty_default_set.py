@@ -1,4 +1,4 @@
-"""The bundled default uncertainty set (examples/uncertainty/default.yaml), which names the
+"""The bundled default uncertainty set (dtsim/data/uncertainty/default.yaml), which names the
 model coefficients of variants.md §11/§16 and the physics preset of §12. These tests need those
 scenario paths (scaling_law.*, efficiency.*, network.straggler_per_doubling,
 hardware.gpu_price_usd, physics); move this file into tests/ once they exist."""
@@ -17,7 +17,7 @@ from dtsim.montecarlo import load_config, run
 from dtsim.montecarlo.sampling import parse_design
 from dtsim.scenario import parse_scenario
 
-DEFAULT = ROOT / "examples" / "uncertainty" / "default.yaml"
+DEFAULT = ROOT / "src" / "dtsim" / "data" / "uncertainty" / "default.yaml"
 #: Besiroglu et al. 2024 (arXiv 2404.10102): the estimates the set is centred on.
 ESTIMATES = {"E": 1.8172, "A": 482.01, "alpha": 0.3478, "B": 2085.43, "beta": 0.3658}
 

@@ -38,6 +38,7 @@ Questions built on the engine
 Faces
 - ``service``      what the command line and the web API share
 - ``cli``          the ``dtsim`` command (``__main__``: ``python -m dtsim``)
+- ``web``          ``dtsim serve``: the interactive page and its JSON API (extra ``dtsim[web]``)
 """
 
 from __future__ import annotations

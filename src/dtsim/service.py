@@ -22,9 +22,8 @@ Every function takes scenarios as mappings (or ``Scenario`` objects); only ``sim
 from __future__ import annotations
 
 import functools
-import inspect
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -32,7 +31,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from dtsim.analyses import ANALYSES, analyze
+from dtsim.analyses import analyze, describe_analyses
 from dtsim.engine import ScenarioLike, simulate, sweep
 from dtsim.errors import ScenarioError
 from dtsim.explain import Step, explain
@@ -181,45 +180,16 @@ def sweep_points(
     return sweep(scenario, axes, grid=grid, strict=strict)
 
 
-def _plain_default(value: Any) -> Any:
-    if value is inspect.Parameter.empty:
-        return None
-    if isinstance(value, tuple):
-        return list(value)
-    return value if isinstance(value, int | float | str | bool | list | dict | type(None)) else repr(value)
-
-
-def _takes_scenario(annotation: Any) -> bool:
-    text = annotation if isinstance(annotation, str) else repr(annotation)
-    return "Mapping" in text or "Scenario" in text
-
-
-def _parameters(function: Callable[..., Any]) -> list[inspect.Parameter]:
-    try:
-        signature = inspect.signature(function)
-    except (TypeError, ValueError):  # pragma: no cover - every analysis is a Python function
-        return []
-    return [p for p in signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-
-
 def analyses() -> list[dict[str, Any]]:
-    """Every named analysis: ``name``, ``summary`` (the first line of its docstring) and
-    ``arguments`` (``name``, ``required``, ``default``, ``scenario``: whether it takes a scenario
-    mapping), read from the analysis function's signature."""
-    out = []
-    for name, function in ANALYSES.items():
-        doc = inspect.getdoc(function) or ""
-        arguments = [
-            {
-                "name": p.name,
-                "required": p.default is inspect.Parameter.empty,
-                "default": _plain_default(p.default),
-                "scenario": _takes_scenario(p.annotation),
-            }
-            for p in _parameters(function)
-        ]
-        out.append({"name": name, "summary": doc.split("\n\n")[0].replace("\n", " "), "arguments": arguments})
-    return out
+    """Every named analysis as data (``dtsim.analyses.describe_analyses``): ``name``,
+    ``summary``, ``description``, ``arguments`` (each ``name``, ``type``, ``kind``, ``choices``,
+    ``default``, ``required``, ``nullable``, ``meaning`` and ``scenario``: whether it takes a
+    scenario mapping) and ``result`` (each key's ``name``, ``type``, ``meaning``)."""
+    described = describe_analyses()
+    for entry in described:
+        for argument in entry["arguments"]:
+            argument["scenario"] = argument["kind"] == "scenario"
+    return described
 
 
 def analysis(name: str, args: Mapping[str, Any], *, files: bool = True) -> dict[str, Any]:
@@ -231,10 +201,10 @@ def analysis(name: str, args: Mapping[str, Any], *, files: bool = True) -> dict[
     if bad:
         raise ScenarioError("args", bad[0], "argument names are text")
     if not files:
-        function = ANALYSES.get(name)
         takes = {"scenario"}
-        if function is not None:
-            takes |= {p.name for p in _parameters(function) if _takes_scenario(p.annotation)}
+        for entry in describe_analyses():
+            if entry["name"] == name:
+                takes |= {a["name"] for a in entry["arguments"] if a["kind"] == "scenario"}
         for key in sorted(takes & set(args)):
             if not isinstance(args[key], Mapping):
                 raise ScenarioError(key, args[key], "expected a scenario mapping (no file is read here)")

@@ -1,6 +1,11 @@
 """Report table specifications: YAML files (bundled in ``dtsim/data/report/``, one per seed scenario or
 table family). A table is a base scenario, rows (each overriding fields or naming an
-analysis) and columns (a result key, where it comes from, and its display format)."""
+analysis) and columns (a result key, where it comes from, and its display format).
+
+Titles, row labels, column headers and notes are templates (``dtsim.report.templates``): a
+value they state is written as a field of the scenario (``{network.wan.bandwidth_mbps:g} Mbps``),
+so that changed assumptions rewrite it. A table belongs to the report section named by
+``section`` (default: the reproduction of the seed documents, or the tables of a custom report)."""
 
 from __future__ import annotations
 
@@ -13,7 +18,16 @@ from dtsim.errors import MISSING, ScenarioError
 from dtsim.loading import load_documents
 from dtsim.report.formats import FORMATS
 
-__all__ = ["Column", "Row", "TableSpec", "load_table_specs"]
+__all__ = ["Column", "Row", "TableSpec", "TableSpecError", "load_table_specs"]
+
+
+class TableSpecError(ScenarioError):
+    """A table specification that cannot work whatever the assumptions: a result key it reads
+    does not exist, arithmetic on a value that is not a number, a template naming no field. The
+    report refuses it whole (naming the file and the table) rather than writing around it."""
+
+    def at(self, source: str) -> TableSpecError:
+        return self if self.source else TableSpecError(self.field, self.value, self.allowed, source=source)
 
 
 class _Spec(BaseModel):
@@ -28,7 +42,8 @@ class Column(_Spec):
     format: str = "text"
     analysis: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
-    #: Evaluate the row's scenario with these fields changed (dotted paths).
+    #: Evaluate the row's scenario with these fields changed (dotted paths); a column-level
+    #: analysis receives the changed scenario.
     set: dict[str, Any] = Field(default_factory=dict)
     #: Multiply the value by another key of the same source (``inner_steps`` × ``step_compute_s``).
     times: str | None = None
@@ -65,6 +80,8 @@ class Row(_Spec):
     format: str | None = None
     #: Cells the seed prints differently from dtsim: column header → (seed text, why).
     seed: dict[str, list[str]] = Field(default_factory=dict)
+    #: Arguments added to every column-level analysis of this row (a target per row).
+    column_args: dict[str, Any] = Field(default_factory=dict)
 
 
 class TableSpec(_Spec):
@@ -78,6 +95,11 @@ class TableSpec(_Spec):
     rows: list[Row]
     columns: list[Column]
     notes: list[str] = Field(default_factory=list)
+    #: The report section the table belongs to (``None``: the seed reproduction, or the tables
+    #: of a custom report).
+    section: str | None = None
+    #: Figures shown after the table (names of ``dtsim.report.figures.FIGURES``).
+    figures: list[str] = Field(default_factory=list)
     #: The file the table was read from (for messages).
     _file: str | None = PrivateAttr(default=None)
 
