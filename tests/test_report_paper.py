@@ -4,12 +4,23 @@ figure."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from typing import Any
 
 import matplotlib
 import pytest
 
-from dtsim.report.paper import FIGURE_NAME, TITLE, centralized_cost, cost_vs_bandwidth_figure, paper_section
+import dtsim.report.paper
+from dtsim.report.content import ReportContext
+from dtsim.report.paper import (
+    FIGURE_NAME,
+    TITLE,
+    centralized_cost,
+    cost_vs_bandwidth_figure,
+    paper_section,
+    report_section,
+)
 
 #: One H100 at FP8 for 740 days at MFU 0.4, after the relay goodput (1 − p_down).
 GOODPUT = math.exp(-2e-5 * 600 / 3600)
@@ -36,8 +47,8 @@ def test_section_reproduces_and_compares(latency_section: object) -> None:
     assert (
         md.count("| 16x GH200 FP8 | 34 | Flat | 160B | 19 | 0.3698 | 1.0e25 | 0.6250 | 6.4e24 | 7.0x | $30.7M |") == 4
     )
-    assert md.count("**16x H100 FP8 · 36 · Flat · 91B · $29.0M** (cheaper by 5%)") == 3
-    assert md.count("**16x H100 FP8 · 36 · Hier (8x4) · 91B · $29.0M** (cheaper by 5%)") == 1
+    assert md.count("**16x H100 FP8 · 36 · Flat · 91B · $29M** (cheaper by 5%)") == 3
+    assert md.count("**16x H100 FP8 · 36 · Hier (8x4) · 91B · $29M** (cheaper by 5%)") == 1
     assert md.count("16x GH200 FP8 · 15 · Hier (4x3) · 160B · $13.6M") == 4  # the seed model
     assert "The Mode cell of 4 row(s)" in md and "Hier (8x4)" in md
     numbers = section.numbers  # type: ignore[attr-defined]
@@ -86,6 +97,22 @@ def test_the_10_mbps_erratum() -> None:
     assert section.figures == {} and "cheaper_rows" not in section.numbers
 
 
+def test_registry_builder(latency_section: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``report_section`` (the section registry's builder): the body without its heading, the
+    sub-headings anchored, figure ids prefixed, every stated number shown as stated."""
+    monkeypatch.setattr(dtsim.report.paper, "_computed", lambda figure: latency_section)
+    ctx = ReportContext(specs=[], overrides={}, date=dt.date(2026, 5, 28))
+    content = report_section(ctx)
+    assert not content.markdown.startswith("## ") and '### <a id="paper-table-3-' in content.markdown
+    assert content.numbers and all(stated.text in content.markdown for stated in content.numbers.values())
+    assert content.numbers["latency.10 ms.exhaustive.cost_usd"].value == pytest.approx(29_047_680.0, rel=1e-12)
+    assert content.numbers["cheaper_rows"].text == "4"
+    caption, svg = content.figures[FIGURE_NAME]
+    assert caption == latency_section.figures[FIGURE_NAME][0] and f'id="{FIGURE_NAME}-' in svg
+    changed = report_section(ReportContext(specs=[], overrides={"network.wan.bandwidth_mbps": 25}, date=ctx.date))
+    assert changed.markdown.startswith("These tables use the paper's own assumptions")
+
+
 @pytest.mark.paper_full
 def test_full_section() -> None:
     """Every table with every column and the full figure (about a minute on two cores)."""
@@ -96,6 +123,10 @@ def test_full_section() -> None:
     assert (numbers["largest_gap"]["table"], numbers["largest_gap"]["key"]) == ("bandwidth", "10 Mbps")
     assert numbers["largest_gap"]["exhaustive_cost_usd"] == pytest.approx(113_770_080.0, rel=1e-12)
     assert len(numbers["tied_rows"]) == 6
+    for name, (value, fmt) in section.stated.items():
+        from dtsim.report.content import Stated
+
+        assert Stated(value, fmt).text in section.markdown, name
     figure = numbers["figure"]
     assert list(figure["curves"]) == ["10^24", "10^25", "10^26"]
     assert figure["curves"]["10^25"]["bisection"][0] == pytest.approx(2_752_687_257.6, rel=1e-12)

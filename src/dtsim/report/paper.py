@@ -22,11 +22,12 @@ the tables; its GPU count is the smallest whose ``simulate`` run reaches the tar
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,24 +38,31 @@ from dtsim.analyses.paper_tables import (
     OneTable,
     PaperTableRow,
     PaperTablesResult,
-    format_cost,
     format_mode,
     format_model,
     format_target,
     paper_tables,
 )
 from dtsim.engine import simulate, sweep
+from dtsim.report.formats import money
+
+if TYPE_CHECKING:
+    from dtsim.report.content import ReportContext, SectionContent
 
 __all__ = [
+    "ANSWERS",
     "FIGURE_NAME",
     "TITLE",
     "PaperSection",
     "centralized_cost",
     "cost_vs_bandwidth_figure",
     "paper_section",
+    "report_section",
 ]
 
 TITLE = "Published paper"
+#: What the section answers (the report's contents line).
+ANSWERS = "the published paper's minimum-cost tables, reproduced, corrected by an exhaustive search"
 FIGURE_NAME = "paper-cost-vs-bandwidth"
 #: Symmetric WAN bandwidths of the figure (Mbps); latency 100 ms, 0.1 ms at 1000 Gbps (as Table 2).
 FIGURE_BANDWIDTHS_MBPS = (10.0, 30.0, 100.0, 300.0, 1_000.0, 10_000.0, 1_000_000.0)
@@ -80,6 +88,8 @@ class PaperSection:
     markdown: str
     figures: dict[str, tuple[str, str]]
     numbers: dict[str, Any] = field(default_factory=dict)
+    #: The numbers the text states, each as (value, report format name), keyed by a dotted name.
+    stated: dict[str, tuple[Any, str]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,7 +258,7 @@ def _short(winner: CheapestWinner | None, label: str | None) -> str:
         return "nothing reaches the target"
     return (
         f"{label} · {winner.nodes:,} · {format_mode(winner)} · {format_model(winner.params)} · "
-        f"{format_cost(winner.cost_usd or math.nan)}"
+        f"{money(winner.cost_usd or math.nan)}"
     )
 
 
@@ -378,7 +388,8 @@ def paper_section(
         ]
     if "bandwidth" in paper:
         stated, source = paper_text_10_mbps_cost_usd()
-        ten = _by_key(paper["bandwidth"], "bandwidth")["10 Mbps"].winner
+        ten_row = _by_key(paper["bandwidth"], "bandwidth")["10 Mbps"]
+        ten = ten_row.winner
         table_cost = ten.cost_usd if ten is not None and ten.cost_usd is not None else math.nan
         numbers["erratum_10_mbps"] = {
             "paper_text_usd": stated,
@@ -387,10 +398,10 @@ def paper_section(
             "source": source,
         }
         out += [
-            f"**Erratum: the paper's text and its table at 10 Mbps.** The text quotes {format_cost(stated)} at "
-            f"10 Mbps; the stored table and the script that generated it give {format_cost(table_cost)} "
-            f"(${table_cost:,.1f}: 16x GH200 FP8, PP 2x1523, 315B). dtsim reproduces the table, "
-            f"{format_cost(table_cost)}: it runs the published script's search on the published "
+            f"**Erratum: the paper's text and its table at 10 Mbps.** The text quotes {money(stated)} at "
+            f"10 Mbps; the stored table and the script that generated it give {money(table_cost)} "
+            f"(${table_cost:,.1f}: {_short(ten, ten_row.config)}). dtsim reproduces the table, "
+            f"{money(table_cost)}: it runs the published script's search on the published "
             "physics, and that search gives this row; the text's figure does not come out of that "
             "script and calculator, and probably dates from an earlier run (for example one that still "
             "had FP8 options for the Ascend chips, or before a change to the physics).",
@@ -420,7 +431,7 @@ def paper_section(
             numbers["largest_gap"] = largest
             text += (
                 f" The largest gap is {largest['table']} {largest['key']}: "
-                f"{format_cost(largest['paper_cost_usd'])} against {format_cost(largest['exhaustive_cost_usd'])}."
+                f"{money(largest['paper_cost_usd'])} against {money(largest['exhaustive_cost_usd'])}."
             )
         out += [text, ""]
     figures: dict[str, tuple[str, str]] = {}
@@ -438,8 +449,58 @@ def paper_section(
             "the same MFU, prices and cost multipliers."
         )
         figures[FIGURE_NAME] = (caption, cost_vs_bandwidth_figure(data))
-        central = ", ".join(
-            f"{key}: {format_cost(v['cost_usd'])} ({v['config']})" for key, v in data["centralized"].items()
-        )
+        central = ", ".join(f"{key}: {money(v['cost_usd'])} ({v['config']})" for key, v in data["centralized"].items())
         out += [f"![{caption}](figures/{FIGURE_NAME}.svg)", "", f"Centralized cost: {central}.", ""]
-    return PaperSection(TITLE, "\n".join(out).rstrip("\n") + "\n", figures, numbers)
+    return PaperSection(TITLE, "\n".join(out).rstrip("\n") + "\n", figures, numbers, _stated(numbers))
+
+
+def _stated(numbers: Mapping[str, Any]) -> dict[str, tuple[Any, str]]:
+    """The numbers the text states, with the report format they are shown in."""
+    stated: dict[str, tuple[Any, str]] = {}
+    for row in numbers.get("rows", []):
+        for column in ("paper", "exhaustive", "seed"):
+            value = row.get(f"{column}_cost_usd")
+            if value is not None:
+                stated[f"{row['table']}.{row['key']}.{column}.cost_usd"] = (value, "usd")
+    for key in ("cheaper_rows", "rows_compared"):
+        if key in numbers:
+            stated[key] = (numbers[key], "int")
+    if "erratum_10_mbps" in numbers:
+        stated["erratum_10_mbps.paper_text_usd"] = (numbers["erratum_10_mbps"]["paper_text_usd"], "usd")
+        stated["erratum_10_mbps.table_usd"] = (numbers["erratum_10_mbps"]["table_usd"], "usd")
+    for key, central in numbers.get("figure", {}).get("centralized", {}).items():
+        stated[f"centralized.{key}.cost_usd"] = (central["cost_usd"], "usd")
+    return stated
+
+
+# --------------------------------------------------------------------------------------------
+# The report's section registry
+
+
+@functools.cache
+def _computed(figure: bool) -> PaperSection:
+    """The section with the defaults, once per process: it depends on no report option but
+    whether figures are drawn (the paper's assumptions are fixed; ``--set`` does not apply)."""
+    return paper_section(figure=figure)
+
+
+def report_section(ctx: ReportContext) -> SectionContent:
+    """The builder of the registry entry ``Section("paper", TITLE, ANSWERS, report_section)``:
+    the section's body without its heading, sub-headings anchored, figures with prefixed ids and
+    the stated numbers as ``Stated``. The paper's assumptions are its own, so the report's
+    ``--set`` overrides do not apply (said in the text when there are any)."""
+    from dtsim.report.content import SectionContent, Stated
+    from dtsim.report.figures import prefix_svg_ids
+    from dtsim.report.sections import anchor_headings
+
+    section = _computed(ctx.figures)
+    body = section.markdown.split("\n", 1)[1].strip("\n") if section.markdown.startswith("## ") else section.markdown
+    body = anchor_headings(body, "paper")
+    if ctx.overrides:
+        body = (
+            "These tables use the paper's own assumptions: the assumptions changed for this report do "
+            "not apply here.\n\n" + body
+        )
+    figures = {name: (caption, prefix_svg_ids(svg, name)) for name, (caption, svg) in section.figures.items()}
+    numbers = {key: Stated(value, fmt) for key, (value, fmt) in section.stated.items()}
+    return SectionContent(body + "\n", figures, numbers)
