@@ -1,35 +1,52 @@
 """dtsim benchmarks: print measured times and ratios (not a test; run by hand).
 
-    python benchmarks/run_benchmarks.py            # baseline, 1e6-point sweeps, report
-    python benchmarks/run_benchmarks.py --stream   # also a 1e8-point sweep streamed to Parquet
+    python benchmarks/run_benchmarks.py            # everything but the 1e8-point stream
+    python benchmarks/run_benchmarks.py --stream   # also a 1e8-point grid streamed to Parquet
+    python benchmarks/run_benchmarks.py --quick    # 1e5-point sweeps, fewer repeats
 
-(a) a plain scalar pure-Python baseline of the flat-DiLoCo formulas (math module, the spec's
-    200-step geometric bisection for eta_chinchilla), 10,000 scenarios; written here for
-    comparison only;
-(b) ``dtsim.sweep`` over 1,000,000 random scenarios per strategy (zipped random arrays for
-    nodes, node peak and memory, bandwidth, latency and compression);
-(c) ``dtsim report`` from a cold process;
-(d) with --stream: a 1e8-point grid sweep streamed to Parquet, with its peak RSS.
-Times are the best of --repeat runs after one warm-up, as timeit reports them.
+Every figure that a user feels first is measured cold: in a fresh process, the first call. Warm
+figures are the best of --repeat further calls in the same process. The scalar baseline (a
+plain pure-Python evaluator of the flat-DiLoCo formulas, math module, the spec's 200-step
+bisection for eta_chinchilla; written here for comparison only) is timed right before and
+right after each timed call, in the same process, and each ratio uses the mean of those two
+neighbours, so that a busy machine slows both sides alike.
+
+(a) the scalar baseline, per scenario;
+(b) ``dtsim.simulate`` of one scenario (random scenarios, warm) and ``simulate_many`` of 100
+    against 100 single calls;
+(c) ``dtsim.sweep`` over 1,000,000 random scenarios per strategy (zipped random nodes, node
+    peak and memory, bandwidth, latency, compression), cold and warm, with the bytes of result
+    columns built per scenario and the page faults (minor faults, ``getrusage``) per call; and
+    flat DiLoCo with ``columns=["c_local", "c_quality"]``;
+(d) ``dtsim sweep`` of a 1e6-point grid to a CSV file and to stdout (peak memory);
+(e) ``dtsim report --out DIR`` from a cold process;
+(f) with --stream: a 1e8-point grid streamed to Parquet, with its peak memory.
+
+Wall-clock and CPU seconds are both printed: on a shared machine the wall clock also counts
+the time other processes hold the cores. The last lines are the README's Performance table.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import math
+import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-import dtsim
-
 ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve()
 
 
 def scalar_flat_diloco(
@@ -91,7 +108,7 @@ def random_axes(strategy: str, n: int, rng: np.random.Generator) -> dict[str, np
     }
 
 
-BASES = {
+BASES: dict[str, dict[str, Any]] = {
     "diloco": {"strategy": "diloco", "nodes": 72, "hardware": {"node_pflops": 15, "node_memory_gb": 3840}},
     "hierarchical": {
         "strategy": "hierarchical",
@@ -112,57 +129,315 @@ BASES = {
     },
 }
 
+#: Inputs of the baseline, drawn once (the same for every measurement).
+_BASELINE_POINTS = list(
+    zip(*(v.tolist() for v in random_axes("diloco", 2_000, np.random.default_rng(1)).values()), strict=True)
+)
 
-def best_of(repeat: int, run: object) -> float:
-    assert callable(run)
-    run()  # warm-up: first-touch page faults and lazy imports are not the engine's speed
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+
+class Clock:
+    """Wall and CPU seconds, and minor page faults, of a block."""
+
+    def __enter__(self) -> Clock:
+        self.faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        self.cpu0 = time.process_time()
+        self.wall0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.process_time() - self.cpu0
+        self.faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - self.faults0
+
+
+def baseline(points: int = 1_000) -> dict[str, float]:
+    """Seconds per scenario of the scalar baseline (wall and CPU) over ``points`` scenarios."""
+    chosen = _BASELINE_POINTS[:points]
+    with Clock() as clock:
+        for point in chosen:
+            scalar_flat_diloco(*point)
+    return {"wall": clock.wall / len(chosen), "cpu": clock.cpu / len(chosen)}
+
+
+def interleaved(call: Callable[[], Any], scenarios: int, repeat: int) -> dict[str, Any]:
+    """The first call (cold) and the best of ``repeat`` more (warm), each between two baseline
+    runs; seconds per scenario and ratios against the neighbouring baselines."""
+    runs = []
+    before = baseline()
+    result = None
+    for i in range(repeat + 1):
+        with Clock() as clock:
+            result = call()
+        after = baseline()
+        runs.append(
+            {
+                "wall": clock.wall / scenarios,
+                "cpu": clock.cpu / scenarios,
+                "faults": clock.faults,
+                "ratio_wall": (before["wall"] + after["wall"]) / 2 / (clock.wall / scenarios),
+                "ratio_cpu": (before["cpu"] + after["cpu"]) / 2 / (clock.cpu / scenarios),
+                "baseline_wall": (before["wall"] + after["wall"]) / 2,
+            }
+        )
+        before = after
+        if i == 0:
+            del result  # a warm call does not hold the previous result's memory
+            result = None
+    warm = min(runs[1:], key=lambda r: r["wall"]) if repeat else runs[0]
+    return {"cold": runs[0], "warm": warm}
+
+
+def bytes_built(batch: Any) -> float:
+    """Bytes of result-column memory per scenario: each distinct buffer once, broadcast views
+    (one value) not counted."""
+    seen: set[int] = set()
+    total = 0
+    for values in batch.columns.values():
+        if values.ndim == 1 and len(values) > 1 and values.strides[0] == 0:
+            continue
+        base = values
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        if id(base) not in seen:
+            seen.add(id(base))
+            total += base.nbytes
+    return total / len(batch)
+
+
+# --------------------------------------------------------------------------------------------
+# Measurements, each in a fresh process (``--child NAME``)
+
+
+def child_sweep(strategy: str, n: int, repeat: int, columns: list[str] | None) -> dict[str, Any]:
+    import dtsim
+
+    axes = random_axes(strategy, n, np.random.default_rng(2026))
+    kwargs = {} if columns is None else {"columns": columns}
+    out = interleaved(lambda: dtsim.sweep(BASES[strategy], axes, **kwargs), n, repeat)
+    out["bytes_per_scenario"] = bytes_built(dtsim.sweep(BASES[strategy], axes, **kwargs))
+    return out
+
+
+def child_simulate(repeat: int) -> dict[str, Any]:
+    import dtsim
+
+    points = random_axes("diloco", 400, np.random.default_rng(7))
+    scenarios = [
+        {
+            "strategy": "diloco",
+            "nodes": int(nodes),
+            "hardware": {"node_pflops": pflops, "node_memory_gb": memory},
+            "network": {"wan": {"bandwidth_mbps": bandwidth, "latency_ms": latency}},
+            "compression": {"pseudo_gradient": ratio},
+        }
+        for nodes, pflops, memory, bandwidth, latency, ratio in zip(*(v.tolist() for v in points.values()), strict=True)
+    ]
+    first = {"i": 0}
+
+    def one() -> None:
+        dtsim.simulate(scenarios[first["i"] % len(scenarios)])
+        first["i"] += 1
+
+    single = interleaved(lambda: [one() for _ in range(100)], 100, repeat)
+    many = interleaved(lambda: dtsim.simulate_many(scenarios[:100]), 100, repeat)
+    singles_wall = single["warm"]["wall"]
+    return {
+        "single": single,
+        "many": many,
+        "many_speedup": singles_wall / many["warm"]["wall"],
+        "many_speedup_cpu": single["warm"]["cpu"] / many["warm"]["cpu"],
+    }
+
+
+CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {"sweep": child_sweep, "simulate": child_simulate}
+
+
+def run_child(name: str, **kwargs: Any) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter; its JSON answer (raises with the child's
+    error output if it failed)."""
+    done = subprocess.run(
+        [sys.executable, str(HERE), "--child", name, json.dumps(kwargs)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def timed_command(command: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, float]:
+    """Wall seconds, CPU seconds (user + system of the child) and peak memory (MiB) of a fresh
+    process, with a baseline run before and after it."""
+    before = baseline()
+    usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    code = (
+        "import os, resource, runpy, sys\n"
+        "sys.argv = sys.argv[1:]\n"
+        "try:\n    runpy.run_module('dtsim', run_name='__main__')\n"
+        "except SystemExit as exc:\n    status = exc.code or 0\nelse:\n    status = 0\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n    peak = int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])\n"
+        "except (OSError, IndexError):\n    pass\n"
+        "os.write(2, f'\\npeak_kib={peak}\\n'.encode())\nsys.exit(status)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "dtsim", *command], stdout=stdout, stderr=subprocess.PIPE, text=True, check=True
+    )
+    wall = time.perf_counter() - start
+    usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after = baseline()
+    peak = int(done.stderr.rsplit("peak_kib=", 1)[1].split()[0])
+    cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "peak_mib": peak / 1024,
+        "load": (before["wall"] + after["wall"]) / (before["cpu"] + after["cpu"]),
+    }
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import dtsim
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{cpu} ({platform.machine()}), {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, NumPy {np.__version__}, dtsim {dtsim.__version__}, "
+        f"{' '.join(platform.libc_ver())}, load average {load:.1f}"
+    )
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:.3f}" if seconds < 1e-5 else f"{seconds * 1e6:.1f}"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--scenarios", type=float, default=1e6, help="points per strategy sweep")
-    parser.add_argument("--baseline", type=int, default=10_000, help="scalar baseline scenarios")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="warm calls after the cold one")
     parser.add_argument("--stream", action="store_true", help="also stream a 1e8-point sweep to Parquet")
+    parser.add_argument("--quick", action="store_true", help="1e5-point sweeps, one warm call")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    n = int(args.scenarios)
-    rng = np.random.default_rng(2026)
+    if args.child:
+        name, kwargs = args.child
+        print(json.dumps(CHILDREN[name](**json.loads(kwargs))))
+        return 0
+    n = int(1e5 if args.quick else args.scenarios)
+    repeat = 1 if args.quick else args.repeat
+    rows: list[tuple[str, str, str]] = []
+    print(f"machine: {machine()}")
+
+    base = baseline(2_000)
+    print(f"(a) scalar pure-Python flat DiLoCo: {_us(base['wall'])} µs/scenario wall, {_us(base['cpu'])} µs CPU")
+    rows.append(("scalar pure-Python flat DiLoCo (baseline)", f"{_us(base['wall'])} µs / scenario", "1x"))
+
+    sim = run_child("simulate", repeat=repeat)
+    single = sim["single"]["warm"]
     print(
-        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-        f"NumPy {np.__version__}, dtsim {dtsim.__version__}"
+        f"(b) simulate, one scenario: {_us(single['wall'])} µs wall ({single['ratio_wall']:.3f}x the baseline's speed,"
+        f" i.e. {1 / single['ratio_wall']:.1f}x its time; CPU {1 / single['ratio_cpu']:.1f}x); cold first 100: "
+        f"{_us(sim['single']['cold']['wall'])} µs each"
+    )
+    many = sim["many"]["warm"]
+    print(
+        f"    simulate_many(100): {_us(many['wall'] * 100)} µs, {sim['many_speedup']:.1f}x faster than 100 "
+        f"simulate calls (CPU {sim['many_speedup_cpu']:.1f}x)"
+    )
+    rows.append(
+        (
+            "`simulate`, one scenario (warm)",
+            f"{_us(single['wall'])} µs",
+            f"{1 / single['ratio_wall']:.1f}x slower (CPU {1 / single['ratio_cpu']:.1f}x)",
+        )
+    )
+    rows.append(
+        (
+            "`simulate_many`, 100 scenarios",
+            f"{_us(many['wall'] * 100)} µs",
+            f"{sim['many_speedup']:.0f}x 100 single calls",
+        )
     )
 
-    base = random_axes("diloco", args.baseline, rng)
-    inputs = list(zip(*(base[k].tolist() for k in base), strict=True))
-    start = time.perf_counter()
-    for point in inputs:
-        scalar_flat_diloco(*point)
-    baseline_s = (time.perf_counter() - start) / args.baseline
-    check = dtsim.sweep(BASES["diloco"], {k: v[:100] for k, v in base.items()}).columns["c_quality"]
-    expected = [scalar_flat_diloco(*p) for p in inputs[:100]]
-    assert np.allclose(check, expected, rtol=1e-9), "baseline and dtsim disagree"
-    print(f"(a) scalar pure-Python flat DiLoCo: {baseline_s * 1e6:8.2f} µs/scenario ({args.baseline:,} scenarios)")
-
-    print(f"(b) dtsim.sweep, {n:,} random scenarios per strategy (best of {args.repeat}):")
-    for strategy, scenario in BASES.items():
-        axes = random_axes(strategy, n, rng)
-        seconds = best_of(args.repeat, lambda s=scenario, a=axes: dtsim.sweep(s, a))
-        per = seconds / n
+    print(f"(c) dtsim.sweep, {n:,} random scenarios, first call in a fresh process (cold), best warm of {repeat}:")
+    per_strategy: dict[str, float] = {}
+    for strategy in BASES:
+        out = run_child("sweep", strategy=strategy, n=n, repeat=repeat, columns=None)
+        cold, warm = out["cold"], out["warm"]
+        per_strategy[strategy] = warm["wall"]
         print(
-            f"    {strategy:13s} {per * 1e6:8.3f} µs/scenario  {seconds:6.2f} s  "
-            f"{baseline_s / per:7.0f}x faster than (a)"
+            f"    {strategy:13s} cold {_us(cold['wall'])} µs/pt ({cold['ratio_wall']:4.0f}x, "
+            f"CPU {cold['ratio_cpu']:4.0f}x,"
+            f" {cold['faults']:,} faults)  warm {_us(warm['wall'])} µs/pt ({warm['ratio_wall']:4.0f}x, CPU "
+            f"{warm['ratio_cpu']:4.0f}x, {warm['faults']:,} faults)  {out['bytes_per_scenario']:.0f} B/scenario"
         )
+        rows.append(
+            (
+                f"`sweep`, {strategy}, all columns",
+                f"cold {_us(cold['wall'])} / warm {_us(warm['wall'])} µs / scenario",
+                f"{cold['ratio_wall']:.0f}x / {warm['ratio_wall']:.0f}x "
+                f"(CPU {cold['ratio_cpu']:.0f}x / {warm['ratio_cpu']:.0f}x)",
+            )
+        )
+    try:
+        out = run_child("sweep", strategy="diloco", n=n, repeat=repeat, columns=["c_local", "c_quality"])
+    except subprocess.CalledProcessError as exc:  # a dtsim without sweep(columns=...)
+        out = {"cold": {}, "warm": {}, "error": exc.stderr.strip().splitlines()[-1]}
+    cold, warm = out["cold"], out["warm"]
+    if "error" in out:
+        cold = warm = {"wall": float("nan"), "cpu": float("nan"), "ratio_wall": float("nan"), "ratio_cpu": float("nan")}
+        out["bytes_per_scenario"] = float("nan")
+    print(
+        f"    diloco, columns=[c_local, c_quality]: cold {_us(cold['wall'])} µs/pt ({cold['ratio_wall']:.0f}x, CPU "
+        f"{cold['ratio_cpu']:.0f}x)  warm {_us(warm['wall'])} µs/pt ({warm['ratio_wall']:.0f}x)  "
+        f"{out['bytes_per_scenario']:.0f} B/scenario"
+    )
+    rows.append(
+        (
+            '`sweep`, flat DiLoCo, `columns=["c_local", "c_quality"]`',
+            f"cold {_us(cold['wall'])} / warm {_us(warm['wall'])} µs / scenario",
+            f"{cold['ratio_wall']:.0f}x / {warm['ratio_wall']:.0f}x "
+            f"(CPU {cold['ratio_cpu']:.0f}x / {warm['ratio_cpu']:.0f}x)",
+        )
+    )
+    spread = max(per_strategy.values()) / per_strategy["diloco"]
+    print(f"    slowest strategy / flat DiLoCo, warm: {spread:.2f}x")
 
-    with tempfile.TemporaryDirectory() as out:
-        command = [sys.executable, "-m", "dtsim.cli", "report", "--out", out, "--scenarios", str(ROOT / "scenarios")]
-        seconds = best_of(args.repeat, lambda: subprocess.run(command, check=True, capture_output=True))
-    print(f"(c) dtsim report, cold process: {seconds:.2f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario = Path(tmp) / "base.yaml"
+        scenario.write_text("nodes: 72\n", "utf-8")
+        vary = ["--vary", "nodes=range:1:1000:1", "--vary", "network.wan.bandwidth_mbps=log:10:1000:1000", "--grid"]
+        to_file = timed_command(["sweep", str(scenario), *vary, "--out", f"{tmp}/o.csv"])
+        to_stdout = timed_command(["sweep", str(scenario), *vary, "--format", "csv"])
+        print(
+            f"(d) dtsim sweep, 1e6-point grid, default columns: --out CSV {to_file['wall']:.2f} s "
+            f"(CPU {to_file['cpu']:.2f} s, peak {to_file['peak_mib']:.0f} MiB); to stdout {to_stdout['wall']:.2f} s "
+            f"(CPU {to_stdout['cpu']:.2f} s, peak {to_stdout['peak_mib']:.0f} MiB)"
+        )
+        rows.append(
+            (
+                "`dtsim sweep` 1e6-point grid → CSV file / stdout",
+                f"{to_file['wall']:.1f} s / {to_stdout['wall']:.1f} s "
+                f"(CPU {to_file['cpu']:.1f} / {to_stdout['cpu']:.1f}"
+                f" s), peak {to_file['peak_mib']:.0f} / {to_stdout['peak_mib']:.0f} MiB",
+                "",
+            )
+        )
+        reports = [timed_command(["report", "--out", f"{tmp}/report{i}"]) for i in range(repeat)]
+        best = min(reports, key=lambda r: r["wall"])
+        print(
+            f"(e) dtsim report --out DIR, cold process: {best['wall']:.2f} s (CPU, both processes: {best['cpu']:.2f} s)"
+        )
+        rows.append(("`dtsim report`, cold process", f"{best['wall']:.2f} s (CPU {best['cpu']:.2f} s)", ""))
 
     if args.stream:
         axes = {
@@ -170,23 +445,39 @@ def main() -> int:
             "network.wan.bandwidth_mbps": np.logspace(1, 3, 1000),
             "hardware.node_pflops": np.linspace(5, 30, 100),
         }
-        with tempfile.TemporaryDirectory() as out:
+        with tempfile.TemporaryDirectory() as out_dir:
             code = (
                 "import sys, resource, time, numpy as np, dtsim\n"
                 f"axes = {{k: np.array(v) for k, v in { ({k: v.tolist() for k, v in axes.items()})!r}.items()}}\n"
-                "t = time.perf_counter()\n"
+                "t = time.perf_counter(); c = time.process_time()\n"
                 f"n = dtsim.sweep_to_file({BASES['diloco']!r}, axes, sys.argv[1], grid=True,"
                 " columns=['c_local', 'c_quality', 'eta', 'inner_steps'])\n"
-                "print(n, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+                "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+                "try:\n    peak = int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])\n"
+                "except (OSError, IndexError):\n    pass\n"
+                "print(n, time.perf_counter() - t, time.process_time() - c, peak)\n"
             )
             result = subprocess.run(
-                [sys.executable, "-c", code, f"{out}/sweep.parquet"], check=True, capture_output=True, text=True
+                [sys.executable, "-c", code, f"{out_dir}/sweep.parquet"], check=True, capture_output=True, text=True
             )
-            points, seconds, rss_kb = result.stdout.split()
+            points, seconds, cpu, rss_kb = result.stdout.split()
             print(
-                f"(d) {int(points):,}-point grid streamed to Parquet: {float(seconds):.1f} s, "
-                f"{float(seconds) / int(points) * 1e6:.3f} µs/point, peak RSS {int(rss_kb) / 1024:.0f} MiB"
+                f"(f) {int(points):,}-point grid streamed to Parquet: {float(seconds):.1f} s (CPU {float(cpu):.1f} s), "
+                f"{float(seconds) / int(points) * 1e6:.3f} µs/point, peak {int(rss_kb) / 1024:.0f} MiB"
             )
+            rows.append(
+                (
+                    "1e8-point grid → Parquet (`sweep_to_file`)",
+                    f"{float(seconds):.0f} s (CPU {float(cpu):.0f} s), peak {int(rss_kb) / 1024:.0f} MiB",
+                    "",
+                )
+            )
+
+    print()
+    print("| what | time (wall) | vs scalar baseline (cold / warm) |")
+    print("|:--|--:|--:|")
+    for what, seconds, ratio in rows:
+        print(f"| {what} | {seconds} | {ratio} |")
     return 0
 
 

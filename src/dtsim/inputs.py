@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dtsim.errors import ScenarioError
-from dtsim.normalize import RELIABILITY_ON, gpu_column_values, groups
+from dtsim.normalize import BROADCAST_CONSTANTS, RELIABILITY_ON, gpu_column_values, groups
 from dtsim.physics.efficiency import (
     REPLICA_PENALTIES,
     activation_quality_table,
@@ -321,7 +321,26 @@ def compile_inputs(c: Mapping[str, np.ndarray]) -> Inputs:
         backup_fraction=c["reliability.backup_fraction"],
         reliability_model=_codes("reliability.model", c["reliability.model"]),
     )
-    return Inputs(**{name: np.broadcast_to(np.asarray(value), (n,)) for name, value in values.items()})
+    return Inputs(**{name: _length(value, n) for name, value in values.items()})
+
+
+def _length(value: Any, n: int) -> np.ndarray:
+    """``value`` as an array of length n, as ``np.broadcast_to`` gives it (a read-only view of
+    stride 0 when the value is one number, so that NumPy picks the same loops as for a
+    broadcast value), built without its overhead when ``value`` is an array already."""
+    if isinstance(value, np.ndarray):
+        if value.shape == (n,):
+            if n > 1:
+                return value
+            constant = BROADCAST_CONSTANTS.get(id(value))
+            if constant is not None:
+                return constant
+            return value[0, ...][None]  # a new axis has stride 0
+        if value.shape == (1,) and value.dtype != object:
+            view = np.ndarray((n,), value.dtype, value, 0, (0,))
+            view.flags.writeable = False
+            return view
+    return np.broadcast_to(np.asarray(value), (n,))
 
 
 def _quality(ratio: np.ndarray, scenarios: np.ndarray, tables: np.ndarray, table_of: Any) -> Array:

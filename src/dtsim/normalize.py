@@ -26,7 +26,7 @@ from dtsim.physics.hardware import gpu_catalogue, max_gpus_under_threshold, node
 from dtsim.scenario import Scenario
 from dtsim.units import DEFAULT_BUDGET_DAYS, YEAR_DAYS
 
-__all__ = ["Columns", "given", "groups", "normalize", "raw_columns", "stack_columns"]
+__all__ = ["Columns", "given", "given_leaves", "groups", "normalize", "raw_columns", "stack_columns", "stack_scenarios"]
 
 Columns = dict[str, np.ndarray]
 
@@ -49,40 +49,122 @@ _BY_PRECISION = {
 _STRAGGLER_PER_DOUBLING = {"log2": 0.05, "relay": 0.02}
 
 
-def _is_numeric(path: str) -> bool:
-    return FIELDS[path].kind in ("number", "integer", "boolean")
+def _field_tree() -> dict[str, Any]:
+    """The registry's paths as nested dicts (a leaf is None), in registry order."""
+    tree: dict[str, Any] = {}
+    for path in FIELDS:
+        *sections, leaf = path.split(".")
+        node = tree
+        for section in sections:
+            node = node.setdefault(section, {})
+        node[leaf] = None
+    return tree
+
+
+_FIELD_TREE = _field_tree()
+
+
+def _leaves(obj: Any, prefix: str, tree: Mapping[str, Any], row: dict[str, Any]) -> None:
+    """Copy the given (not None) leaves of a validated model into ``row``."""
+    for name, value in obj.__dict__.items():
+        if value is not None:
+            sub = tree[name]
+            if sub is None:
+                row[prefix + name] = value
+            else:
+                _leaves(value, f"{prefix}{name}.", sub, row)
+
+
+#: Every path not given, in registry order: the start of each raw row.
+_NOTHING_GIVEN: dict[str, Any] = dict.fromkeys(FIELDS)
+
+
+def given_leaves(scenario: Scenario) -> dict[str, Any]:
+    """Only the leaves the scenario gives, by dotted path (``training.inner_steps: auto`` is not
+    a value), and ``reliability`` when that section is present."""
+    row: dict[str, Any] = {}
+    _leaves(scenario, "", _FIELD_TREE, row)
+    if row.get("training.inner_steps") == "auto":
+        del row["training.inner_steps"]
+    if scenario.reliability is not None:
+        row[RELIABILITY_ON] = True
+    return row
 
 
 def raw_columns(scenario: Scenario) -> dict[str, Any]:
     """The scenario's leaf values by dotted path, exactly as given (None where not given)."""
-    row: dict[str, Any] = {}
-    for path in FIELDS:
-        value: Any = scenario
-        for part in path.split("."):
-            value = getattr(value, part)
-            if value is None:
-                break
-        if path == "training.inner_steps" and value == "auto":
-            value = None
-        row[path] = value
+    row = _NOTHING_GIVEN.copy()
+    row.update(given_leaves(scenario))
     row[RELIABILITY_ON] = scenario.reliability is not None
     return row
 
 
-def stack_columns(rows: Sequence[Mapping[str, Any]]) -> Columns:
-    """Stack per-scenario leaf dicts into column arrays (NaN / None where not given)."""
+def stack_scenarios(scenarios: Sequence[Scenario]) -> Columns:
+    """``stack_columns`` of the scenarios' ``raw_columns``, built from the leaves each gives."""
+    return _stack_given([given_leaves(s) for s in scenarios])
+
+
+def _stack_given(rows: Sequence[Mapping[str, Any]]) -> Columns:
+    n = len(rows)
+    block = np.full((len(_NUMERIC_PATHS), n), np.nan)
+    where: list[int] = []
+    points: list[int] = []
+    values: list[Any] = []
+    objects: dict[str, np.ndarray] = {}
+    for i, row in enumerate(rows):
+        for path, value in row.items():
+            index = _NUMERIC_INDEX.get(path)
+            if index is not None:
+                where.append(index)
+                points.append(i)
+                values.append(value)
+            elif path != RELIABILITY_ON:
+                column = objects.get(path)
+                if column is None:
+                    column = objects[path] = np.empty(n, dtype=object)  # None throughout
+                column[i] = value
+    if values:
+        block[where, points] = np.array(values, dtype=float)
+    block.flags.writeable = False
     columns: Columns = {}
-    for path in rows[0]:
-        values = [row[path] for row in rows]
-        if path == RELIABILITY_ON:
-            columns[path] = np.array(values, dtype=bool)
-        elif _is_numeric(path):
-            columns[path] = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+    for path in FIELDS:
+        index = _NUMERIC_INDEX.get(path)
+        if index is not None:
+            columns[path] = block[index]
         else:
-            column = np.empty(len(values), dtype=object)
-            column[:] = values
+            column = objects.get(path)
+            columns[path] = np.empty(n, dtype=object) if column is None else column
+    columns[RELIABILITY_ON] = np.array([RELIABILITY_ON in row for row in rows], dtype=bool)
+    return columns
+
+
+#: Paths stored as float columns (numbers, integers, booleans), and the others (object).
+_NUMERIC_PATHS = tuple(path for path, spec in FIELDS.items() if spec.kind in ("number", "integer", "boolean"))
+
+
+def stack_columns(rows: Sequence[Mapping[str, Any]]) -> Columns:
+    """Stack per-scenario leaf dicts into column arrays (NaN / None where not given).
+
+    The float columns are the rows of one contiguous block (read-only views)."""
+    columns: Columns = {}
+    numeric = [path for path in rows[0] if path in _NUMERIC_SET]
+    block = np.array([[row[path] for path in numeric] for row in rows], dtype=float).T.copy()
+    block.flags.writeable = False
+    numeric_column = dict(zip(numeric, block, strict=True))
+    for path in rows[0]:
+        if path in numeric_column:
+            columns[path] = numeric_column[path]
+        elif path == RELIABILITY_ON:
+            columns[path] = np.array([row[path] for row in rows], dtype=bool)
+        else:
+            column = np.empty(len(rows), dtype=object)
+            column[:] = [row[path] for row in rows]
             columns[path] = column
     return columns
+
+
+_NUMERIC_SET = frozenset(_NUMERIC_PATHS)
+_NUMERIC_INDEX = {path: i for i, path in enumerate(_NUMERIC_PATHS)}
 
 
 def given(column: np.ndarray) -> NDArray[np.bool_]:
@@ -94,11 +176,47 @@ def given(column: np.ndarray) -> NDArray[np.bool_]:
     return ~np.isnan(column)
 
 
+def _all_given(column: np.ndarray) -> bool:
+    """Every entry holds a value (a one-entry column is read without array work)."""
+    if len(column) == 1:
+        value = column[0]
+        if column.dtype == object:
+            return value is not None
+        return bool(value == value)  # NaN is the only value unequal to itself
+    return bool(given(column).all())
+
+
+#: Length-1 read-only columns of one default value, by (type, value, object column?).
+_CONSTANTS: dict[tuple[type, Any, bool], np.ndarray] = {}
+#: The same columns as zero-stride views (as ``np.broadcast_to`` makes them), by ``id`` of the
+#: column: they live as long as the process, so an ``id`` names one of them for good.
+BROADCAST_CONSTANTS: dict[int, np.ndarray] = {}
+
+
+def _constant(value: str | float, as_object: bool) -> np.ndarray:
+    """A read-only length-1 column holding ``value`` (float, or object), built once."""
+    key = (type(value), value, as_object)
+    column = _CONSTANTS.get(key)
+    if column is None:
+        column = _constant_object(value) if as_object else np.array([float(value)])
+        column.flags.writeable = False
+        _CONSTANTS[key] = column
+        BROADCAST_CONSTANTS[id(column)] = np.broadcast_to(column, (1,))
+    return column
+
+
 def _fill(column: np.ndarray, default: Any) -> np.ndarray:
     """The column with its missing entries replaced by ``default`` (a value or an array)."""
+    if len(column) == 1:
+        if _all_given(column):
+            return column
+        if isinstance(default, str | float | int):
+            return _constant(default, column.dtype == object)
     mask = given(column)
     if mask.all():
         return column
+    if column.dtype == object and isinstance(default, str) and not mask.any():
+        return _constant(default, True)  # a choice nobody gave: one value, broadcast later
     if column.dtype == object:
         default_column = default if isinstance(default, np.ndarray) else _constant_object(default)
         length = max(len(column), len(default_column))
@@ -116,13 +234,18 @@ def _constant_object(value: Any) -> np.ndarray:
 
 def groups(column: np.ndarray) -> Iterator[tuple[Any, NDArray[np.bool_]]]:
     """(value, mask) for each distinct value of an object column, in first-seen order."""
-    if len(column) == 1:
-        yield column[0], np.ones(1, dtype=bool)
+    if len(column) == 1 or (column.ndim == 1 and column.strides[0] == 0):
+        yield column[0], np.ones(len(column), dtype=bool)
+        return
+    values = column.tolist()
+    head = values[0]
+    if all(v is head for v in values):  # one object throughout (a default, a fixed field)
+        yield head, np.ones(len(column), dtype=bool)
         return
     labels: dict[Any, int] = {}
     first: list[int] = []
     codes = np.empty(len(column), dtype=np.intp)
-    for i, value in enumerate(column.tolist()):
+    for i, value in enumerate(values):
         key = _key(value)
         code = labels.get(key)
         if code is None:
@@ -144,11 +267,11 @@ def _is(column: np.ndarray, value: str) -> NDArray[np.bool_]:
     return np.asarray(column == value, dtype=bool)
 
 
-def _seed_or_revised(path: str, revised: NDArray[np.bool_]) -> Any:
+def _seed_or_revised(path: str, revised: NDArray[np.bool_], any_revised: bool, all_revised: bool) -> Any:
     spec = FIELDS[path]
-    if spec.revised is None or not revised.any():
+    if spec.revised is None or not any_revised:
         return spec.default
-    if revised.all():
+    if all_revised:
         return spec.revised
     if spec.kind in ("number", "integer", "boolean"):
         return np.where(revised, float(spec.revised), float(spec.default))
@@ -157,40 +280,81 @@ def _seed_or_revised(path: str, revised: NDArray[np.bool_]) -> Any:
     return out
 
 
+#: Fields filled from their own default by the last step of ``normalize``.
+_PLAIN_DEFAULTS = tuple(
+    path for path, spec in FIELDS.items() if spec.default is not None and path != "training.inner_steps"
+)
+
+
+def _default_columns(revised: bool) -> dict[str, np.ndarray]:
+    """Each field's default (``physics: revised`` where it differs) as a constant column."""
+    out = {}
+    for path in _PLAIN_DEFAULTS:
+        spec = FIELDS[path]
+        value = spec.revised if revised and spec.revised is not None else spec.default
+        out[path] = _constant(value, spec.kind not in ("number", "integer", "boolean"))
+    return out
+
+
+_DEFAULT_COLUMNS = {False: _default_columns(False), True: _default_columns(True)}
+
+
 def normalize(raw: Mapping[str, np.ndarray]) -> Columns:
     """Every field filled in for every point (user units); see the module docstring."""
     c: Columns = dict(raw)
     physics = _fill(c["physics"], "seed")
     c["physics"] = physics
     revised = _is(physics, "revised")
-    _normalize_node(c, revised)
+    any_revised = bool(revised.any())
+    all_revised = any_revised and bool(revised.all())
+    _normalize_node(c, revised, any_revised, all_revised)
+    is_fp8 = _is(c["hardware.precision"], "fp8")
     for path, (fp16, fp8) in _BY_PRECISION.items():
-        c[path] = _fill(c[path], np.where(_is(c["hardware.precision"], "fp8"), fp8, fp16))
+        if not _all_given(c[path]):
+            c[path] = _fill(c[path], np.where(is_fp8, fp8, fp16))
     _normalize_budget(c)
     wan_bandwidth = _fill(c["network.wan.bandwidth_mbps"], FIELDS["network.wan.bandwidth_mbps"].default)
     c["network.wan.bandwidth_mbps"] = wan_bandwidth
     c["network.wan.upload_mbps"] = _fill(c["network.wan.upload_mbps"], wan_bandwidth)
     c["network.wan.download_mbps"] = _fill(c["network.wan.download_mbps"], wan_bandwidth)
-    straggler = _fill(c["network.straggler"], _seed_or_revised("network.straggler", revised))
+    straggler = _fill(c["network.straggler"], _seed_or_revised("network.straggler", revised, any_revised, all_revised))
     c["network.straggler"] = straggler
-    per_doubling = np.zeros(len(straggler))
-    for mode, coefficient in _STRAGGLER_PER_DOUBLING.items():
-        per_doubling = np.where(_is(straggler, mode), coefficient, per_doubling)
-    c["network.straggler_per_doubling"] = _fill(c["network.straggler_per_doubling"], per_doubling)
+    if not _all_given(c["network.straggler_per_doubling"]):
+        per_doubling = np.zeros(len(straggler))
+        for mode, coefficient in _STRAGGLER_PER_DOUBLING.items():
+            per_doubling = np.where(_is(straggler, mode), coefficient, per_doubling)
+        c["network.straggler_per_doubling"] = _fill(c["network.straggler_per_doubling"], per_doubling)
     quality = _fill(c["compression.quality"], FIELDS["compression.quality"].default)
     c["compression.quality"] = quality
-    named = np.empty(len(quality), dtype=object)
-    named[:] = [q if isinstance(q, str) else "expected" for q in quality.tolist()]
-    c["compression.activation_quality"] = _fill(c["compression.activation_quality"], named)
-    for path, spec in FIELDS.items():
-        if path == "training.inner_steps":
-            continue  # NaN stands for "auto"
-        if spec.default is not None and not given(c[path]).all():
-            c[path] = _fill(c[path], _seed_or_revised(path, revised))
+    if not _all_given(c["compression.activation_quality"]):
+        named = np.empty(len(quality), dtype=object)
+        named[:] = [q if isinstance(q, str) else "expected" for q in quality.tolist()]
+        c["compression.activation_quality"] = _fill(c["compression.activation_quality"], named)
+    if len(revised) == 1:  # one scenario, or a sweep's fixed fields: constants, built once
+        defaults = _DEFAULT_COLUMNS[all_revised]
+        for path in _PLAIN_DEFAULTS:
+            column = c[path]
+            if len(column) == 1:
+                value = column[0]
+                if value is None or value != value:
+                    c[path] = defaults[path]
+            elif column.dtype == object:
+                if not _all_given(column):
+                    c[path] = _fill(column, defaults[path][0])
+            else:
+                missing = np.isnan(column)
+                if missing.any():
+                    default = float(defaults[path][0])
+                    c[path] = np.full(len(column), default) if missing.all() else np.where(missing, default, column)
+        return c
+    for path in _PLAIN_DEFAULTS:
+        column = c[path]
+        if not _all_given(column):
+            c[path] = _fill(column, _seed_or_revised(path, revised, any_revised, all_revised))
     return c
 
 
-def _normalize_node(c: Columns, revised: NDArray[np.bool_]) -> None:
+def _normalize_node(c: Columns, revised: NDArray[np.bool_], any_revised: bool, all_revised: bool) -> None:
     """The node of each point: preset, then the reference node, then the largest node of a GPU
     under the registration threshold (model.md §1.2-1.3; variants.md §8)."""
     presets = node_presets()
@@ -241,7 +405,9 @@ def _normalize_node(c: Columns, revised: NDArray[np.bool_]) -> None:
                 f"below one {name}: give hardware.gpus_per_node or a higher threshold",
             )
         c["hardware.gpus_per_node"] = np.where(missing, rule, count)
-    c["hardware.prices"] = _fill(c["hardware.prices"], _seed_or_revised("hardware.prices", revised))
+    c["hardware.prices"] = _fill(
+        c["hardware.prices"], _seed_or_revised("hardware.prices", revised, any_revised, all_revised)
+    )
 
 
 def gpu_column_values(gpu: np.ndarray, attribute: str) -> NDArray[np.float64]:

@@ -303,15 +303,34 @@ def _cells(values: np.ndarray) -> list[str]:
         return _cells(values[:1]) * n
     kind = values.dtype.kind
     if kind == "f":
-        cells = list(map(float.__repr__, values.astype(float, copy=False).tolist()))
-        for i in np.flatnonzero(np.isnan(values)).tolist():
-            cells[i] = ""
-        return cells
+        return _float_cells(np.ascontiguousarray(values, dtype=float))
     if kind == "b":
         return ["true" if v else "false" for v in values.tolist()]
     if kind in "iu":
         return list(map(str, values.tolist()))
     return [_quoted(_cell(v)) for v in values.tolist()]
+
+
+#: Columns longer than this are checked for repeated values before formatting.
+_REPEAT_CHECK = 1024
+
+
+def _float_cells(values: np.ndarray) -> list[str]:
+    """Floats in shortest round-trip form (``repr``), NaN empty. A column of few distinct values
+    (a grid axis, a cost by node count) formats each distinct value once: values are told apart
+    by their bits, so ``-0.0`` and ``0.0`` stay distinct."""
+    n = len(values)
+    bits = values.view(np.uint64)
+    if n > _REPEAT_CHECK:
+        sample = bits[:: n // 256]
+        if len(np.unique(sample)) < len(sample):  # repeats: sorting costs less than formatting
+            distinct, inverse = np.unique(bits, return_inverse=True)
+            texts = ["" if v != v else repr(v) for v in distinct.view(np.float64).tolist()]
+            return list(map(texts.__getitem__, inverse.tolist()))
+    cells = list(map(float.__repr__, values.tolist()))
+    for i in np.flatnonzero(np.isnan(values)).tolist():
+        cells[i] = ""
+    return cells
 
 
 def csv_text(columns: Mapping[str, np.ndarray], *, header: bool = True) -> str:

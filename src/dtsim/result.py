@@ -79,6 +79,14 @@ class Result:
     checkpoint_cost_s: float | None
     gpu_memory_checkpoint_feasible: bool | None
 
+    @classmethod
+    def _from_row(cls, row: dict[str, Any]) -> Result:
+        """A result from a dict of exactly its fields, already plain values (``Batch``): the
+        frozen dataclass's ``__init__`` without its per-field ``object.__setattr__``."""
+        result = object.__new__(cls)
+        result.__dict__.update(row)
+        return result
+
     def to_dict(self) -> dict[str, Any]:
         """A flat, JSON-serialisable dict of every result key."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -196,6 +204,35 @@ def _plain(key: str, value: Any, strategy: str) -> Any:
     return value
 
 
+def _plain_column(key: str, column: np.ndarray, strategies: list[str]) -> list[Any]:
+    """A column as plain Python values, as ``_plain`` gives each (``None`` for NaN, counts
+    rounded, booleans as ``bool``, text as ``str``); a broadcast column is converted once."""
+    if len(column) > 1 and column.strides[0] == 0 and (key != "inner_steps" or len(set(strategies)) == 1):
+        return _plain_column(key, column[:1], strategies[:1]) * len(column)
+    values = column.tolist()
+    kind = column.dtype.kind
+    if key in TEXT_KEYS and key != "feasible":
+        return [None if v is None else str(v) for v in values]
+    if key == "feasible":
+        return [bool(v) for v in values]
+    if kind == "f":
+        if key in BOOLEAN_KEYS:
+            return [None if v != v else bool(v) for v in values]
+        if key in INTEGER_KEYS:
+            return [None if v != v else round(v) for v in values]
+        if key == "inner_steps":
+            return [
+                None if v != v else (v if strategy == "hierarchical" else round(v))
+                for v, strategy in zip(values, strategies, strict=True)
+            ]
+        return [None if v != v else v for v in values]
+    if kind == "b":
+        return [bool(v) for v in values]
+    if kind in "iu":
+        return values
+    return [_plain(key, v, strategy) for v, strategy in zip(values, strategies, strict=True)]
+
+
 #: The two bottleneck labels, indexed by "communication-bound" (shared, not copied per row).
 _BOTTLENECKS = np.array(["compute", "communication"], dtype=object)
 
@@ -234,28 +271,41 @@ class Batch:
         """True where the point could run (its results are numbers)."""
         return np.asarray(self.columns["feasible"], dtype=bool)
 
-    def _row(self, i: int) -> dict[str, Any]:
-        strategy = str(self.columns["strategy"][i])
-        feasible = bool(self.columns["feasible"][i])
-        row: dict[str, Any] = {}
-        for key in RESULT_KEYS:
-            value = self.columns[key][i]
-            if not feasible and key not in _ECHO_KEYS:
-                row[key] = None
-            elif key in TEXT_KEYS:
-                row[key] = None if value is None else str(value)
-            else:
-                row[key] = _plain(key, value, strategy)
-        return row
+    def _rows(self, start: int = 0, stop: int | None = None, *, extra: bool = False) -> list[dict[str, Any]]:
+        """Points [start, stop) as flat dicts of plain Python values: the result keys, and with
+        ``extra`` then ``feasible``, ``infeasible_reason`` and any varied fields. Each column is
+        converted as a whole (``tolist``, then one pass), not value by value."""
+        stop = len(self) if stop is None else stop
+        present = [k for k in RESULT_KEYS if k in self.columns]
+        keys = [*present, *(k for k in self.columns if k not in RESULT_KEYS)] if extra else present
+        whole = start == 0 and stop == len(self)
+        part = {key: self.columns[key] if whole else self.columns[key][start:stop] for key in keys}
+        strategies = [str(v) for v in part["strategy"].tolist()] if "strategy" in part else [""] * (stop - start)
+        feasible = [bool(v) for v in self.columns["feasible"][start:stop].tolist()]
+        infeasible = [i for i, ok in enumerate(feasible) if not ok]
+        columns = []
+        for key in keys:
+            values = _plain_column(key, part[key], strategies)
+            if infeasible and key in RESULT_KEYS and key not in _ECHO_KEYS:
+                for i in infeasible:
+                    values[i] = None
+            columns.append(values)
+        return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
 
     def results(self) -> list[Result]:
-        """One ``Result`` per scenario, in order (every point must be feasible)."""
+        """One ``Result`` per scenario, in order (every point must be feasible, and the batch
+        must hold every result key: not a sweep of some ``columns``)."""
+        missing = [k for k in RESULT_KEYS if k not in self.columns]
+        if missing:
+            from dtsim.errors import ScenarioError
+
+            raise ScenarioError("columns", missing, "this batch holds only some result keys; use to_dicts()")
         if not self.feasible.all():
             i = int(np.argmin(self.feasible))
             from dtsim.errors import InfeasibleError
 
             raise InfeasibleError("", f"point {i} is infeasible", str(self.columns["infeasible_reason"][i]))
-        return [Result(**self._row(i)) for i in range(len(self))]
+        return [Result._from_row(row) for row in self._rows()]
 
     def __iter__(self) -> Iterator[Result]:
         return iter(self.results())
@@ -263,22 +313,17 @@ class Batch:
     def row(self, i: int) -> dict[str, Any]:
         """Point i as a flat dict: the result keys, then ``feasible``, ``infeasible_reason`` and
         any varied fields."""
-        row = self._row(i)
-        strategy = row["strategy"] or ""
-        for key in self.columns:
-            if key not in RESULT_KEYS:
-                value = self.columns[key][i]
-                if key == "feasible":
-                    row[key] = bool(value)
-                elif key == "infeasible_reason":
-                    row[key] = None if value is None else str(value)
-                else:
-                    row[key] = _plain(key, value, strategy)
-        return row
+        i = range(len(self))[i]  # a negative index counts from the end; out of range raises
+        return self._rows(i, i + 1, extra=True)[0]
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """One flat dict per point (``row(i)`` for every i)."""
-        return [self.row(i) for i in range(len(self))]
+        return self._rows(extra=True)
+
+    def iter_dicts(self, chunk: int = 4096) -> Iterator[dict[str, Any]]:
+        """``to_dicts()`` one by one, converting ``chunk`` points at a time (bounded memory)."""
+        for start in range(0, len(self), chunk):
+            yield from self._rows(start, min(start + chunk, len(self)), extra=True)
 
     def to_pandas(self) -> Any:
         """A pandas DataFrame of ``to_dicts()`` (needs pandas installed)."""

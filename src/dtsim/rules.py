@@ -3,12 +3,16 @@
 
 The same rules run on a single validated ``Scenario`` (so it can never contradict itself) and
 on every chunk of a sweep or batch, where a failing point refuses the whole call with one line
-naming the field, the value, what is allowed and which point.
+naming the field, the value, what is allowed and which point. The engine validates scenarios
+inside ``deferred()``, so that each scenario of a call is checked once, with the whole batch,
+rather than once when it is parsed and again when it is evaluated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +24,7 @@ from dtsim.errors import MISSING, ScenarioError
 if TYPE_CHECKING:
     from dtsim.scenario import Scenario
 
-__all__ = ["RULES", "Rule", "check_columns", "check_scenario"]
+__all__ = ["RULES", "Rule", "check_columns", "check_scenario", "deferred"]
 
 Columns = Mapping[str, np.ndarray]
 
@@ -149,9 +153,9 @@ def check_columns(c: Columns, *, label: str = "point") -> None:
     """Refuse the first point that breaks a rule (``label`` names points in the message)."""
     n = max(len(column) for column in c.values())
     for rule in RULES:
-        broken = np.broadcast_to(rule.broken(c), (n,))
+        broken = rule.broken(c)
         if broken.any():
-            i = int(np.argmax(broken))
+            i = int(np.argmax(np.broadcast_to(broken, (n,))))
             if rule.shown is not None:
                 value = rule.shown(c, i)
             else:
@@ -162,8 +166,25 @@ def check_columns(c: Columns, *, label: str = "point") -> None:
             raise ScenarioError(rule.field, value, rule.allowed + where)
 
 
+#: Set while the caller checks the rules itself on the stacked batch (``deferred``).
+_DEFERRED: contextvars.ContextVar[bool] = contextvars.ContextVar("dtsim_rules_deferred", default=False)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Within the block, ``check_scenario`` leaves the rules to the caller, who promises to run
+    ``check_columns`` on the raw columns of every scenario validated in it before using them."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+
+
 def check_scenario(scenario: Scenario) -> None:
-    """The rules on one validated scenario."""
+    """The rules on one validated scenario (unless ``deferred``)."""
+    if _DEFERRED.get():
+        return
     from dtsim.normalize import raw_columns, stack_columns
 
     check_columns(stack_columns([raw_columns(scenario)]))

@@ -6,18 +6,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import sys
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from dtsim.engine import LinearAxis, LogAxis
 from dtsim.errors import ScenarioError
+from dtsim.fields import field_spec
 from dtsim.result import RESULT_KEYS
 from dtsim.scenario import load_documents
-from dtsim.service import parse_axis, parse_overrides
+from dtsim.service import MAX_AXIS_VALUES, parse_axis, parse_overrides
 
 app = typer.Typer(
     help="dtsim: how much training compute a decentralized run over sub-threshold sites reaches.",
@@ -113,9 +117,40 @@ def _parse_overrides(pairs: list[str]) -> dict[str, Any]:
     return parse_overrides(pairs)
 
 
+#: Ranges with more values than this stay lazy (computed chunk by chunk, never allocated whole).
+LAZY_AXIS_VALUES = 100_000
+
+
 def _axis_values(path: str, spec: str) -> Any:
-    """The values of one ``--vary PATH=SPEC``, read through the field registry."""
-    return parse_axis(path, spec)
+    """The values of one ``--vary PATH=SPEC``, read through the field registry. A long
+    ``range:`` (and a long ``log:`` on a field of real numbers) is a lazy axis with exactly the
+    values ``parse_axis`` would list; everything else is what ``parse_axis`` gives."""
+    lazy = _lazy_axis(path, spec)
+    return parse_axis(path, spec) if lazy is None else lazy
+
+
+def _lazy_axis(path: str, spec: str) -> LinearAxis | LogAxis | None:
+    kind, _, rest = spec.partition(":")
+    parts = rest.split(":")
+    if kind not in ("range", "log") or len(parts) != 3:
+        return None
+    try:
+        start, stop, third = (float(part) for part in parts)
+    except ValueError:
+        return None
+    if not all(math.isfinite(v) for v in (start, stop, third)):
+        return None
+    integer = field_spec(path).kind == "integer"
+    if kind == "range":
+        if third <= 0 or stop < start:
+            return None
+        count = math.floor((stop - start) / third * (1 + 1e-12)) + 1
+        if not LAZY_AXIS_VALUES < count <= MAX_AXIS_VALUES:
+            return None
+        return LinearAxis(start, third, count, 9 if integer else None)
+    if integer or start <= 0 or stop <= 0 or not third.is_integer() or not LAZY_AXIS_VALUES < third <= MAX_AXIS_VALUES:
+        return None  # a log range on an integer field drops repeated values: listed whole
+    return LogAxis(float(np.log10(start)), float(np.log10(stop)), int(third))  # as np.logspace is given them
 
 
 def _print_records(rows: list[dict[str, Any]], fmt: Format, title: str) -> None:

@@ -20,7 +20,7 @@ from dtsim.cli._app import (
     app,
 )
 from dtsim.errors import DtsimError, ScenarioError
-from dtsim.service import analysis
+from dtsim.service import analysis, catalogue
 
 
 @app.command("analyze", context_settings={"help_option_names": []})
@@ -142,8 +142,6 @@ def hardware(
 
     Example: dtsim hardware --gpu A100-80GB --threshold 8 --memory-limit 1024
     """
-    from dtsim.physics.hardware import gpu_catalogue, node_presets
-
     try:
         if gpu is not None:
             args: dict[str, Any] = {"gpu": gpu, "threshold_h100_eq": threshold}
@@ -151,27 +149,13 @@ def hardware(
                 args["memory_limit_gb"] = memory_limit
             _print_rows([analyze("max_gpus_under_threshold", **args)], format, title="largest unregistered node")
             return
-        catalogue = [
-            {
-                "gpu": g.key,
-                "fp16_tflops": g.fp16_tflops,
-                "fp8_tflops": g.fp8_tflops,
-                "memory_gb": g.memory_gb,
-                "cost_usd": g.cost_usd,
-                "source": g.source,
-            }
-            for g in gpu_catalogue().values()
-        ]
-        presets = [
-            {"preset": name, **analyze("node_spec", hardware={"preset": name}), "note": p.get("note", "")}
-            for name, p in node_presets().items()
-        ]
+        listing = catalogue()
     except DtsimError as exc:
         _fail(exc)
     if format is Format.json:
-        sys.stdout.write(json.dumps({"gpus": catalogue, "presets": presets}, indent=1) + "\n")
+        sys.stdout.write(json.dumps(listing, indent=1) + "\n")
         return
-    for title, rows in (("GPU catalogue", catalogue), ("Node presets", presets)):
+    for title, rows in (("GPU catalogue", listing["gpus"]), ("Node presets", listing["presets"])):
         if format is Format.csv:
             _print_rows(rows, format)
             continue

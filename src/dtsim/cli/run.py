@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,9 +19,10 @@ from dtsim.cli._app import (
     _show,
     app,
 )
-from dtsim.engine import simulate_many, sweep
+from dtsim.engine import iter_sweep, plan_sweep, simulate_many
 from dtsim.errors import DtsimError, ScenarioError
-from dtsim.result import RESULT_KEYS
+from dtsim.output import csv_text, json_text
+from dtsim.result import RESULT_KEYS, Batch
 from dtsim.scenario import load_scenarios
 
 
@@ -103,23 +105,59 @@ def sweep_command(
         if out is not None:
             _stream_sweep(base, axes, grid, out, selected)
             return
-        batch = sweep(base, axes, grid=grid)
+        result_keys = None if selected is None else [k for k in selected if k not in axes]
+        if format is Format.table:
+            _sweep_table(base, axes, grid, result_keys)
+        else:
+            _print_sweep(base, axes, grid, result_keys, format)
     except DtsimError as exc:
         _fail(exc)
-    keys = list(batch.columns) if selected is None else [*axes, *selected]
-    unknown = [k for k in keys if k not in batch.columns]
-    if unknown:
-        _fail(ScenarioError("--columns", unknown, f"unknown keys; allowed: {', '.join(batch.columns)}"))
-    rows = [{k: row[k] for k in dict.fromkeys(keys)} for row in batch.to_dicts()]
-    if format is Format.table:
-        table = Table(show_header=True, header_style="bold")
-        for key in dict.fromkeys(keys):
-            table.add_column(key, justify="right")
-        for row in rows:
-            table.add_row(*[_show(v) for v in row.values()])
-        Console().print(table)
-    else:
-        _print_rows(rows, format)
+
+
+#: Most rows a sweep prints as a table; the rest are written with ``--out``.
+TABLE_ROWS = 1_000
+
+
+def _keys(batch: Batch, axes: dict[str, Any], selected: list[str] | None) -> list[str]:
+    return list(batch.columns) if selected is None else list(dict.fromkeys([*axes, *selected]))
+
+
+def _sweep_table(base: Any, axes: dict[str, Any], grid: bool, selected: list[str] | None) -> None:
+    """The first ``TABLE_ROWS`` points as a table (only those are evaluated)."""
+    size = plan_sweep(base, axes, grid).size
+    batch = next(iter_sweep(base, axes, grid=grid, columns=selected, chunk_size=min(size, TABLE_ROWS)))
+    keys = _keys(batch, axes, selected)
+    table = Table(show_header=True, header_style="bold")
+    for key in keys:
+        table.add_column(key, justify="right")
+    for row in batch.to_dicts():
+        table.add_row(*[_show(row[k]) for k in keys])
+    Console().print(table)
+    if size > TABLE_ROWS:
+        Console(stderr=True, highlight=False).print(
+            f"showing the first {TABLE_ROWS:,} of {size:,} points; write them all with --out FILE "
+            "(.csv or .parquet) or --format csv",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def _print_sweep(base: Any, axes: dict[str, Any], grid: bool, selected: list[str] | None, fmt: Format) -> None:
+    """Every point to stdout, chunk by chunk (bounded memory): CSV through the same cells as
+    ``--out``; JSON as one list, a row at a time."""
+    first = True
+    for batch in iter_sweep(base, axes, grid=grid, columns=selected):
+        keys = _keys(batch, axes, selected)
+        if fmt is Format.csv:
+            sys.stdout.write(csv_text({k: batch.columns[k] for k in keys}, header=first))
+        else:
+            for row in batch.iter_dicts():
+                item = json_text({k: row[k] for k in keys}, cause="this sweep point's inputs", indent=1)
+                sys.stdout.write(("[\n " if first else ",\n ") + item.replace("\n", "\n "))
+                first = False
+        first = False
+    if fmt is Format.json:
+        sys.stdout.write("[]\n" if first else "\n]\n")
 
 
 def _stream_sweep(base: Any, axes: dict[str, Any], grid: bool, out: Path, columns: list[str] | None) -> None:

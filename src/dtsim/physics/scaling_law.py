@@ -68,8 +68,8 @@ SEED_FIT = ScalingLaw()
 
 def _all_equal(values: ArrayLike, expected: ArrayLike) -> bool:
     arr = np.asarray(values, float)
-    if arr.ndim == 1 and len(arr) > 1 and arr.strides[0] == 0:
-        arr = arr[:1]
+    if arr.ndim == 1 and (len(arr) == 1 or arr.strides[0] == 0):  # one value: no array work
+        return float(arr[0]) == float(expected)  # type: ignore[arg-type]
     return bool(np.all(arr == float(np.asarray(expected))))
 
 
@@ -162,7 +162,7 @@ def compute_for_optimal_loss(loss: ArrayLike, law: ScalingLaw = SEED_FIT) -> Arr
         # Linear interpolation on the uniform table grid by index arithmetic (no search).
         position = (np.log(target) - _TABLE_LOG_TARGET[0]) / _TABLE_STEP
         inside = (position >= 0.0) & (position <= len(_TABLE_Y) - 1)
-        index = np.clip(position.astype(np.intp), 0, len(_TABLE_Y) - 2)
+        index = np.minimum(np.maximum(position.astype(np.intp), 0), len(_TABLE_Y) - 2)
         fraction = position - index
         y = _TABLE_Y[index] + fraction * (_TABLE_Y[index + 1] - _TABLE_Y[index])
         if not inside.all():
@@ -192,7 +192,9 @@ def chinchilla_efficiency(
     §5.1: 240B on 14.18T tokens → 0.884)."""
     c = np.asarray(compute_flop, float)
     target = np.asarray(loss_multiplier, float) * chinchilla_loss(params, tokens, law)
-    c_equivalent = np.clip(compute_for_optimal_loss(target, law), _SEARCH_FLOOR_FLOP, _SEARCH_CEILING_FACTOR * c)
+    c_equivalent = np.minimum(
+        np.maximum(compute_for_optimal_loss(target, law), _SEARCH_FLOOR_FLOP), _SEARCH_CEILING_FACTOR * c
+    )
     return np.minimum(1.0, c_equivalent / c)
 
 

@@ -9,6 +9,7 @@ synchronisation X; K is the pure compute inside W and Q the tokens per outer ste
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -86,19 +87,44 @@ class Schedule:
     refusals: tuple[Refusal, ...] = field(default=())
 
     def merge(self, other: Schedule, where: Mask) -> Schedule:
-        """This schedule with ``other``'s values at the points ``where`` (and both refusals)."""
+        """This schedule with ``other``'s values at the points ``where`` (and both refusals). A key
+        that is the same array in both, or the same broadcast value, is not merged point by point."""
         merged: dict[str, Any] = {}
+        everywhere = bool(where.all())
         for f in fields(self):
             if f.name == "refusals":
                 continue
             mine, theirs = getattr(self, f.name), getattr(other, f.name)
-            merged[f.name] = np.where(where, theirs, mine)
+            if (mine is theirs or everywhere or _same_constant(mine, theirs)) and theirs.dtype == mine.dtype:
+                # what np.where would give, without its pass over the mask: a contiguous array
+                merged[f.name] = theirs if theirs.strides == (theirs.itemsize,) else theirs.copy()
+            else:
+                merged[f.name] = np.where(where, theirs, mine)
         restricted = tuple(replace(r, where=r.where & where) for r in other.refusals)
         return Schedule(**merged, refusals=self.refusals + restricted)
 
 
+def _same_constant(a: np.ndarray, b: np.ndarray) -> bool:
+    """Both are broadcast views (stride 0) of one and the same value, of the same type."""
+    return (
+        a.shape == b.shape
+        and a.dtype == b.dtype
+        and a.ndim == 1
+        and len(a) > 1
+        and a.strides[0] == 0
+        and b.strides[0] == 0
+        and (a[0] == b[0] or (a[0] != a[0] and b[0] != b[0]))
+    )
+
+
 def constant(value: float, n: int) -> Array:
-    """n copies of one value as a zero-copy broadcast view (a key that does not apply)."""
+    """n copies of one value as a zero-copy broadcast view (a key that does not apply); the
+    view is read-only, so one is kept per (value, n)."""
+    return _constant(float(value), n)
+
+
+@functools.lru_cache(maxsize=256)
+def _constant(value: float, n: int) -> Array:
     return np.broadcast_to(np.float64(value), (n,))
 
 
