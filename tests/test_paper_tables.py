@@ -433,7 +433,7 @@ def test_exhaustive_never_costs_more_than_bisection(
 
 @pytest.mark.paper_full
 def test_every_row_under_the_exhaustive_search(published: Any) -> None:
-    """The three tables under the exhaustive search (about a minute on two cores): never dearer
+    """The three tables under the exhaustive search (about 10 s on two cores): never dearer
     than the paper; equal where the spec's scan agrees; each cheaper answer is a run that
     reaches its target inside the overtraining range."""
     exhaustive = paper_tables(search="exhaustive")

@@ -115,7 +115,7 @@ def test_registry_builder(latency_section: Any, monkeypatch: pytest.MonkeyPatch)
 
 @pytest.mark.paper_full
 def test_full_section() -> None:
-    """Every table with every column and the full figure (about a minute on two cores)."""
+    """Every table with every column and the full figure (about 30 s on two cores)."""
     section = paper_section()
     numbers = section.numbers
     assert (numbers["cheaper_rows"], numbers["rows_compared"]) == (13, 19)

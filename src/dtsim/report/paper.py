@@ -339,7 +339,7 @@ def paper_section(
     """The "Published paper" section (see the module docstring). ``tables``: which of clocal,
     bandwidth, latency; ``exhaustive`` and ``seed``: add those columns; ``figure``: draw the
     figure for ``figure_targets`` (exhaustive curves for ``exhaustive_targets``) over
-    ``bandwidths_mbps``. With every default it takes about a minute on two cores."""
+    ``bandwidths_mbps``. With every default it takes about 30 s on two cores."""
     paper = {t: paper_tables(table=t) for t in tables}
     found = {t: paper_tables(table=t, search="exhaustive") for t in tables} if exhaustive else {}
     seeded = {t: paper_tables(table=t, scenario=_scenario("seed")) for t in tables} if seed else {}
