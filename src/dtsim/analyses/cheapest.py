@@ -134,14 +134,14 @@ class CheapestOption(AnalysisResult):
     Attributes:
         hardware_index: position of the option in hardware_options.
         nodes: node count.
-        cost_usd: cost of the nodes, USD.
+        cost_usd: cost of the nodes, USD (null when the node has no price).
         strategy: diloco, hierarchical or pp-diloco.
         params: model parameters.
     """
 
     hardware_index: int
     nodes: int
-    cost_usd: float
+    cost_usd: float | None
     strategy: str
     params: float
 
@@ -614,14 +614,10 @@ def paper_cheapest(
     else:
         answers = search.bisection(max_nodes)
         if how == "exhaustive":
-            costs = [float(a.row["cost_usd"]) for a in answers if a is not None]
+            costs = [_cost(a) for a in answers if a is not None]
             bound = min(costs) if costs and all(math.isfinite(c) for c in costs) else math.inf
             answers = search.exhaustive(max_nodes, cost_bound=bound)
-    found = [
-        Candidate(a.family, a.nodes, float(a.row["cost_usd"]), float(a.row["c_quality"]))
-        for a in answers
-        if a is not None
-    ]
+    found = [Candidate(a.family, a.nodes, _cost(a), float(a.row["c_quality"])) for a in answers if a is not None]
     winner = None
     if found:
         best = fset.choose(found)
@@ -630,7 +626,7 @@ def paper_cheapest(
     listed = tuple(
         None
         if a is None
-        else CheapestOption(u, a.nodes, float(a.row["cost_usd"]), a.row["strategy"], float(a.row["params"]))
+        else CheapestOption(u, a.nodes, a.row["cost_usd"], a.row["strategy"], float(a.row["params"]))
         for u, a in enumerate(answers)
     )
     return CheapestConfigResult(
@@ -642,6 +638,12 @@ def paper_cheapest(
         winner=winner,
         options=listed if every_option or how == "bisection" else None,
     )
+
+
+def _cost(answer: Choice) -> float:
+    """An answer's cost, NaN when its node has no price."""
+    cost = answer.row["cost_usd"]
+    return math.nan if cost is None else float(cost)
 
 
 def option_node(base: Scenario, index: int, block: Mapping[str, Any] | None) -> dict[str, Any]:

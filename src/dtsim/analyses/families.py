@@ -250,8 +250,18 @@ def _by_unit(families: Sequence[Family]) -> tuple[tuple[int, ...], ...]:
 
 def _least_cost_then_quality(candidates: Sequence[Candidate]) -> Candidate:
     """paper_tables.md §8: the smallest cost; on an exactly equal cost the larger c_quality; then
-    the earlier option (families are listed option by option)."""
-    return min(candidates, key=lambda c: (c.cost_usd, -c.c_quality, c.family))
+    the earlier option (families are listed option by option). An option without a price comes
+    after every priced one, the fewest nodes first."""
+    return min(
+        candidates,
+        key=lambda c: (
+            math.isnan(c.cost_usd),
+            0.0 if math.isnan(c.cost_usd) else c.cost_usd,
+            c.nodes,
+            -c.c_quality,
+            c.family,
+        ),
+    )
 
 
 def paper_family_set(

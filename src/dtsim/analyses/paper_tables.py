@@ -107,7 +107,9 @@ def format_overtraining(ratio: float) -> str:
 
 
 def format_cost(cost_usd: float) -> str:
-    """``$2.32B`` from one billion on, else ``$30.7M``."""
+    """``$2.32B`` from one billion on, else ``$30.7M``; ``—`` when unknown (a node without a price)."""
+    if math.isnan(cost_usd):
+        return "—"
     return f"${cost_usd / 1e9:.2f}B" if cost_usd >= 1e9 else f"${cost_usd / 1e6:.1f}M"
 
 
