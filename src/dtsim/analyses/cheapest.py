@@ -624,9 +624,7 @@ def paper_cheapest(
         unit = families[best.family].unit
         winner = _paper_winner(answers[unit], families, unit if space.given else None, nodes[unit])
     listed = tuple(
-        None
-        if a is None
-        else CheapestOption(u, a.nodes, a.row["cost_usd"], a.row["strategy"], float(a.row["params"]))
+        None if a is None else CheapestOption(u, a.nodes, a.row["cost_usd"], a.row["strategy"], float(a.row["params"]))
         for u, a in enumerate(answers)
     )
     return CheapestConfigResult(
