@@ -133,7 +133,7 @@ CALLS: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     ),
     "cheapest_config": (
         {"scenario": REVISED, "target": 1e24, "max_nodes": 64},
-        ("target", "metric", "search", "max_nodes", "families", "winner"),
+        ("target", "metric", "search", "max_nodes", "families", "winner", "options"),
     ),
     "max_gpus_under_threshold": (
         {"gpu": "A100-80GB", "threshold_h100_eq": 8},
@@ -203,6 +203,10 @@ CALLS: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     "bandwidth_for_utilization": (
         {"scenario": {"nodes": 72, "training": {"streaming": False, "inner_steps": 200}}},
         ("name", "targets", "low_mbps", "high_mbps"),
+    ),
+    "paper_tables": (
+        {"table": "latency", "hardware_options": [H100x16fp8], "size_grid": [91e9, 160e9], "group_sizes": [8]},
+        ("table", "search", "rows", "markdown"),
     ),
 }
 
@@ -285,7 +289,8 @@ def test_numpy_scalars_are_accepted() -> None:
         ("cheapest_config", {"scenario": REVISED, "target": 1e25, "search": "greedy"}, "search"),
         ("cheapest_config", {"scenario": REVISED, "target": 1e25, "metric": "c_actual"}, "metric"),
         ("cheapest_config", {"scenario": REVISED, "target": 1e25, "max_nodes": 1}, "max_nodes"),
-        ("cheapest_config", {"scenario": REVISED, "target": 1e25, "families": "paper"}, "families"),
+        ("cheapest_config", {"scenario": REVISED, "target": 1e25, "families": "grid"}, "families"),
+        ("cheapest_config", {"scenario": REVISED, "target": 1e25, "size_grid": [1e11]}, "size_grid"),
         ("collateral_count", {}, "threshold_h100_eq"),
         ("collateral_count", {"threshold_h100_eq": 4, "systems": "all"}, "systems"),
         ("collateral_count", {"threshold_h100_eq": 4, "physics": "new"}, "physics"),
@@ -333,9 +338,9 @@ def test_registry_reads_signatures_and_docstrings() -> None:
         "type": "exhaustive | bisection",
         "kind": "choice",
         "choices": ["exhaustive", "bisection"],
-        "default": "exhaustive",
+        "default": None,
         "required": False,
-        "nullable": False,
+        "nullable": True,
         "meaning": by_name["cheapest_config"]["search"]["meaning"],
     }
     assert by_name["nodes_for_target"]["scenario"]["kind"] == "scenario"

@@ -254,4 +254,15 @@ def test_nested_analysis_results_print_as_tables_and_as_json() -> None:
     data = json.loads(runner.invoke(app, ["analyze", "cheapest_config", "--args", args, "-f", "json"]).stdout)
     assert data[0]["winner"]["nodes"] == 5
     csv_text = runner.invoke(app, ["analyze", "cheapest_config", "--args", args, "-f", "csv"]).stdout
-    assert '"{""strategy"": ""diloco""' in csv_text  # nested values as JSON, never a Python repr
+    assert '"{""hardware_index"": null' in csv_text and '""strategy"": ""diloco""' in csv_text  # nested: JSON
+
+
+def test_a_bad_choice_names_the_option_and_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    from dtsim.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["report", "paper-tables", "--table", "1"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == (
+        "error: Invalid value for '--table': '1' is not one of 'clocal', 'bandwidth', 'latency', 'all'.\n"
+    )

@@ -32,7 +32,7 @@ from dtsim.physics.efficiency import (
 )
 from dtsim.physics.hardware import is_registered, run_cost_usd
 from dtsim.physics.memory import fits_in_memory
-from dtsim.physics.reliability import reliability_block
+from dtsim.physics.reliability import BLOCK_KEYS, reliability_block
 from dtsim.physics.scaling_law import chinchilla_efficiency, overtraining_ratio, quality_adjusted_flop
 from dtsim.strategies._common import Refusal, Schedule
 from dtsim.units import BILLION, DAY_S, GB
@@ -299,21 +299,9 @@ def outcome(inp: Inputs, sched: Schedule) -> Outcome:
     )
 
 
-#: The reliability block's result keys (reliability.md §9): null while the layer is off.
-RELIABILITY_KEYS = (
-    "goodput",
-    "time_inflation",
-    "eta_mitigation",
-    "cost_multiplier",
-    "cluster_mtbf_hours",
-    "cluster_failures_per_day",
-    "expected_failures",
-    "gpu_hours_lost",
-    "node_unavailability",
-    "checkpoint_interval_hours",
-    "checkpoint_cost_s",
-    "gpu_memory_checkpoint_feasible",
-)
+#: The reliability block's numeric result keys (reliability.md §9, all but ``mitigation``):
+#: null while the layer is off.
+RELIABILITY_KEYS = tuple(key for key in BLOCK_KEYS if key != "mitigation")
 
 
 def _reliability_off(n: int) -> Columns:

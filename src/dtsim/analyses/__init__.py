@@ -13,6 +13,9 @@ Modules, imports pointing down:
 - ``smallest``               the exact smallest node count reaching a target, for many samples
 - ``search``                 ``nodes_for_target``, ``model_size_sweep``
 - ``families``, ``cheapest`` the candidate family sets and ``cheapest_config``
+- ``paper_data``, ``paper_search``, ``paper_tables``
+                             the published paper's search space, its search rules and
+                             ``paper_tables`` (its three minimum-cost tables)
 - ``thresholds``             ``max_gpus_under_threshold``, ``node_spec``, ``collateral_count``
 - ``constants``              ``compression_quality``, ``chinchilla_optimal``,
                              ``max_training_duration``
@@ -41,6 +44,7 @@ from dtsim.analyses.constants import (
     compression_quality,
     max_training_duration,
 )
+from dtsim.analyses.paper_tables import PaperTableRow, PaperTablesResult, paper_tables
 from dtsim.analyses.registry import Analysis, Argument, ResultKey, analysis, describe
 from dtsim.analyses.reliability import MitigationRow, MitigationTable, ReliabilityBlock, mitigation_table, reliability
 from dtsim.analyses.search import ModelSizeSweepResult, NodesForTargetResult, model_size_sweep, nodes_for_target
@@ -72,6 +76,8 @@ __all__ = [
     "ModelSizeSweepResult",
     "NodeSpecResult",
     "NodesForTargetResult",
+    "PaperTableRow",
+    "PaperTablesResult",
     "RatioResult",
     "ReliabilityBlock",
     "ResultKey",
@@ -88,6 +94,7 @@ __all__ = [
     "model_size_sweep",
     "node_spec",
     "nodes_for_target",
+    "paper_tables",
     "ratio",
     "reliability",
 ]
@@ -110,6 +117,7 @@ ANALYSES: Mapping[str, Analysis] = MappingProxyType(
             analysis("reliability", reliability),
             analysis("mitigation_table", mitigation_table),
             analysis("bandwidth_for_utilization", bandwidth_for_utilization),
+            analysis("paper_tables", paper_tables),
         )
     }
 )

@@ -1,9 +1,14 @@
-"""``cheapest_config``: the cheapest configuration that reaches a compute target (variants.md §13.1).
+"""``cheapest_config``: the cheapest configuration that reaches a compute target (variants.md
+§13.1; paper_tables.md §12.2).
 
-Candidates come from a family set (``dtsim.analyses.families``). A family is evaluated at many
-node counts as one sweep per group of families that share a strategy and base (the node counts
-and the per-family fields are the sweep's axes); the flat families' inner-step search evaluates
-every candidate H of every node count as one more sweep. So both searches work on arrays:
+Candidates come from a family set (``dtsim.analyses.families``). The ``paper`` set (hardware
+options × model-size grid × flat / hierarchical / PP) has its own probe, selection and search
+rules, in ``dtsim.analyses.paper_search``; the rest of this module is the ``seed`` set's search.
+
+A seed family is evaluated at many node counts as one sweep per group of families that share a
+strategy and base (the node counts and the per-family fields are the sweep's axes); the flat
+families' inner-step search evaluates every candidate H of every node count as one more sweep.
+So both searches work on arrays:
 
 - ``exhaustive`` (default): blocks of node counts from 2 upwards (2-64, then twice as wide up
   to a bound on the points per block), each block evaluated for every family at once; the
@@ -19,23 +24,40 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from dtsim.analyses._args import Count, Number, ScenarioInput, choice, count, positive
+from dtsim.analyses._args import Count, Kind, Number, Numbers, ScenarioInput, choice, count, number, positive
 from dtsim.analyses._args import scenario_argument as _scenario
 from dtsim.analyses._result import AnalysisResult
-from dtsim.analyses.families import FAMILY_SETS, Candidate, Family, FamilySet
+from dtsim.analyses.families import FAMILY_SETS, Candidate, Family, FamilySet, option_scenario, paper_family_set
+from dtsim.analyses.paper_search import Choice, PaperSearch
 from dtsim.engine import sweep
+from dtsim.errors import ScenarioError
+from dtsim.normalize import normalize, raw_columns, stack_columns
 from dtsim.scenario import Scenario, parse_scenario, set_path
 
-__all__ = ["CheapestConfigResult", "CheapestWinner", "cheapest_config"]
+__all__ = [
+    "CheapestConfigResult",
+    "CheapestOption",
+    "CheapestWinner",
+    "HardwareOptions",
+    "PaperSpace",
+    "analysis_base",
+    "cheapest_config",
+    "hardware_option_list",
+    "option_node",
+    "paper_cheapest",
+    "paper_space",
+]
 
 CostMetric = Literal["c_quality", "c_local"]
 Search = Literal["exhaustive", "bisection"]
-FamilySetName = Literal["seed"]
+FamilySetName = Literal["seed", "paper"]
+#: ``"paper"`` (the 12 options of paper_tables.md §2.4) or a list of ``hardware`` blocks.
+HardwareOptions = Annotated[str | Sequence[Mapping[str, Any]], Kind("hardware_options")]
 
 #: Fixed inner-step candidates of the H search, and the H_min above which H_min/2 is tried too
 #: (variants.md §13.1).
@@ -55,41 +77,73 @@ class CheapestWinner(AnalysisResult):
     """The cheapest configuration found.
 
     Attributes:
+        hardware_index: position of its hardware option in hardware_options (null: the
+            scenario's own node).
+        gpu: catalogue GPU of the node (null for a custom node).
+        gpus_per_node: accelerators per node (null for a custom node).
+        precision: training precision, fp16 or fp8.
         strategy: diloco, hierarchical or pp-diloco (a hierarchical family below two groups
             runs as flat DiLoCo and is reported as diloco).
         nodes: node count.
+        gpus: accelerators in all nodes.
         cost_usd: cost of the nodes, USD.
         params: model parameters.
-        inner_steps: H (the searched H for flat DiLoCo; H_eff for hierarchical).
-        groups: DiLoCo replicas (groups for hierarchical and PP, nodes for flat).
-        pp_stages: pipeline stages (1 unless PP).
+        inner_steps: H (H_min, or the searched H of a seed flat family; H_eff for hierarchical).
         eta: algorithmic efficiency η.
-        eta_chinchilla: Chinchilla efficiency.
+        eta_chinchilla: Chinchilla efficiency χ (overtraining only).
         c_local: local-equivalent compute, FLOP.
         c_quality: quality-adjusted compute, FLOP.
         overtraining_ratio: tokens / (tokens_per_param · params).
+        goodput: the failure layer's goodput γ (1 when the layer is off).
+        groups: DiLoCo replicas (groups for hierarchical and PP, nodes for flat).
+        pp_stages: pipeline stages (1 unless PP).
         nodes_per_group: hierarchical: nodes per regional group (null otherwise).
         inner_steps_regional: hierarchical: H_inner (null otherwise).
         regional_syncs_per_global: hierarchical: H_regional (null otherwise).
         activation_compression: PP: activation compression ratio (null otherwise).
     """
 
+    hardware_index: int | None
+    gpu: str | None
+    gpus_per_node: int | None
+    precision: str
     strategy: str
     nodes: int
+    gpus: float | None
     cost_usd: float | None
     params: float
     inner_steps: float
-    groups: int
-    pp_stages: int
     eta: float
     eta_chinchilla: float
     c_local: float
     c_quality: float
     overtraining_ratio: float
+    goodput: float
+    groups: int
+    pp_stages: int
     nodes_per_group: int | None
     inner_steps_regional: int | None
     regional_syncs_per_global: int | None
     activation_compression: float | None
+
+
+@dataclass(frozen=True)
+class CheapestOption(AnalysisResult):
+    """One hardware option's own answer (``families: paper``).
+
+    Attributes:
+        hardware_index: position of the option in hardware_options.
+        nodes: node count.
+        cost_usd: cost of the nodes, USD (null when the node has no price).
+        strategy: diloco, hierarchical or pp-diloco.
+        params: model parameters.
+    """
+
+    hardware_index: int
+    nodes: int
+    cost_usd: float | None
+    strategy: str
+    params: float
 
 
 @dataclass(frozen=True)
@@ -103,6 +157,8 @@ class CheapestConfigResult(AnalysisResult):
         max_nodes: largest node count searched.
         families: the family set searched.
         winner: the cheapest configuration (null when no family reaches the target).
+        options: families paper: each hardware option's own answer, in order (null entries
+            where an option reaches nothing); null for families seed.
     """
 
     target: float
@@ -111,6 +167,7 @@ class CheapestConfigResult(AnalysisResult):
     max_nodes: int
     families: str
     winner: CheapestWinner | None
+    options: tuple[CheapestOption | None, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -237,25 +294,64 @@ class _Evaluator:
         row = batch.row(0)
         tiered = fam.strategy == "hierarchical" and row["inner_steps_regional"] is not None
         strategy = "diloco" if fam.strategy == "hierarchical" and not tiered else fam.strategy
-        steps = row["inner_steps"]
-        return CheapestWinner(
-            strategy=strategy,
-            nodes=row["nodes"],
-            cost_usd=row["cost_usd"],
-            params=row["params"],
-            inner_steps=round(steps) if strategy != "hierarchical" else steps,
-            groups=row["groups"],
-            pp_stages=row["pp_stages"],
-            eta=row["eta"],
-            eta_chinchilla=row["eta_chinchilla"],
-            c_local=row["c_local"],
-            c_quality=row["c_quality"],
-            overtraining_ratio=row["overtraining_ratio"],
-            nodes_per_group=round(fam.fields["network.nodes_per_group"]) if tiered else None,
-            inner_steps_regional=row["inner_steps_regional"],
-            regional_syncs_per_global=row["regional_syncs_per_global"],
-            activation_compression=fam.fields.get("compression.activations") if fam.strategy == "pp-diloco" else None,
+        activations = fam.fields.get("compression.activations") if fam.strategy == "pp-diloco" else None
+        return _winner(
+            row,
+            strategy,
+            _node(group.base),
+            None,
+            round(fam.fields["network.nodes_per_group"]) if tiered else None,
+            activations,
         )
+
+
+def _node(scenario: Scenario) -> dict[str, Any]:
+    """The node's gpu, gpus_per_node and precision after normalisation (None where a custom
+    node leaves them out) and its activation compression."""
+    columns = normalize(stack_columns([raw_columns(scenario)]))
+    gpus = columns["hardware.gpus_per_node"][0]
+    return {
+        "gpu": columns["hardware.gpu"][0],
+        "gpus_per_node": None if gpus is None or math.isnan(gpus) else round(gpus),
+        "precision": str(columns["hardware.precision"][0]),
+        "activations": float(columns["compression.activations"][0]),
+    }
+
+
+def _winner(
+    row: Mapping[str, Any],
+    strategy: str,
+    node: Mapping[str, Any],
+    hardware_index: int | None,
+    nodes_per_group: int | None,
+    activation_compression: float | None,
+) -> CheapestWinner:
+    steps = row["inner_steps"]
+    goodput = row["goodput"]
+    return CheapestWinner(
+        hardware_index=hardware_index,
+        gpu=node["gpu"],
+        gpus_per_node=node["gpus_per_node"],
+        precision=node["precision"],
+        strategy=strategy,
+        nodes=row["nodes"],
+        gpus=row["gpus"],
+        cost_usd=row["cost_usd"],
+        params=row["params"],
+        inner_steps=round(steps) if strategy != "hierarchical" else steps,
+        eta=row["eta"],
+        eta_chinchilla=row["eta_chinchilla"],
+        c_local=row["c_local"],
+        c_quality=row["c_quality"],
+        overtraining_ratio=row["overtraining_ratio"],
+        goodput=1.0 if goodput is None else goodput,
+        groups=row["groups"],
+        pp_stages=row["pp_stages"],
+        nodes_per_group=nodes_per_group,
+        inner_steps_regional=row["inner_steps_regional"],
+        regional_syncs_per_global=row["regional_syncs_per_global"],
+        activation_compression=activation_compression,
+    )
 
 
 def _candidates(
@@ -344,7 +440,7 @@ def _bisection(evaluate: _Evaluator, fset: FamilySet, target: float, max_nodes: 
     return next(item for item in best_per_unit if item[0] == chosen)
 
 
-def _base(scenario: Any) -> Scenario:
+def analysis_base(scenario: Any) -> Scenario:
     """The scenario without the keys the analysis sets itself."""
     data = _scenario("scenario", scenario, nodes=1).to_data()
     for path in _IGNORED:
@@ -357,37 +453,218 @@ def _base(scenario: Any) -> Scenario:
     return parse_scenario({**data, "nodes": 1})
 
 
+def hardware_option_list(value: Any) -> tuple[dict[str, Any], ...]:
+    """``hardware_options``: ``"paper"`` (paper_tables.md §2.4) or a non-empty list of
+    ``hardware`` blocks (each a mapping), as a tuple of blocks."""
+    from dtsim.analyses.paper_data import paper_options
+
+    if value == "paper":
+        return tuple(o.hardware for o in paper_options())
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence) or not value:
+        raise ScenarioError("hardware_options", value, '"paper" or a non-empty list of hardware blocks')
+    for i, block in enumerate(value):
+        if not isinstance(block, Mapping):
+            raise ScenarioError(f"hardware_options[{i}]", block, "expected a hardware block (a mapping)")
+    return tuple(dict(block) for block in value)
+
+
+def _grid(field: str, value: Any, paper: tuple[float, ...], *, integer: bool = False) -> tuple[float, ...]:
+    """A size grid or group sizes: None or "paper" (the paper's), or a non-empty list."""
+    if value is None or value == "paper":
+        return paper
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray) or not len(value):
+        raise ScenarioError(field, value, '"paper" or a non-empty list of numbers')
+    if integer:
+        return tuple(float(count(field, v, low=2, high=MAX_SEARCH_NODES // 2)) for v in value)
+    return tuple(number(field, v, low=1e6, high=1e16) for v in value)
+
+
+def _overtraining(value: Any) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence | np.ndarray) or len(value) != 2:
+        raise ScenarioError("overtraining_range", value, "null or [low, high] with 0 ≤ low ≤ high")
+    low = number("overtraining_range", value[0], low=0.0)
+    high = number("overtraining_range", value[1], low=low)
+    return low, high
+
+
 def cheapest_config(
     scenario: ScenarioInput,
     target: Number,
     metric: CostMetric = "c_quality",
-    search: Search = "exhaustive",
+    search: Search | None = None,
     max_nodes: Count = 100_000,
     families: FamilySetName = "seed",
+    hardware_options: HardwareOptions | None = None,
+    size_grid: Numbers | None = None,
+    group_sizes: Numbers | None = None,
+    overtraining_range: Numbers | None = None,
 ) -> CheapestConfigResult:
     """The cheapest configuration (strategy, model size, inner steps, nodes) reaching a target.
 
     Every candidate runs on the scenario's node with its physics; the cheapest is the fewest
     nodes, ties going to the earlier family (variants.md §13.1). ``winner`` is null when no
-    candidate reaches the target at any node count up to max_nodes.
+    candidate reaches the target at any node count up to max_nodes. With families paper
+    (paper_tables.md §3, §6-§9, §12.2) the candidates are every hardware option × the model-size
+    grid × flat, hierarchical (every group size, from two groups) or PP-DiLoCo (a model larger
+    than one node), with automatic H and the regional and pipeline link at min(WAN upload,
+    download) and the WAN latency; per option the probe (largest metric) drives the search and
+    the selection (largest c_quality among candidates reaching the target) gives the answer;
+    across options the least cost wins, then the larger c_quality, then the earlier option.
 
     Args:
         scenario: hardware, training, network, compression and variant keys; its strategy,
             nodes, model and training.inner_steps are ignored.
         target: compute to reach in FLOP, > 0.
         metric: the result key compared with the target: c_quality or c_local.
-        search: exhaustive (the true smallest node count) or bisection (the revised
-            analysis's procedure, which can miss cheaper answers).
+        search: exhaustive (the true smallest node count) or bisection (the published
+            procedure, which can miss cheaper answers); default exhaustive for families seed,
+            bisection for families paper.
         max_nodes: largest node count searched, 2 to 1,000,000.
-        families: candidate family set: seed (variants.md §13.1).
+        families: candidate family set: seed (variants.md §13.1) or paper (paper_tables.md §3).
+        hardware_options: families paper: "paper" (the paper's 12 nodes) or a list of hardware
+            blocks, each merged over the scenario's hardware (whose own node is then ignored);
+            null: the scenario's node.
+        size_grid: families paper: model sizes in parameters, in iteration order (null or
+            "paper": the paper's 72 sizes from 0.5B to 10,000B).
+        group_sizes: families paper: nodes per regional group of the hierarchical candidates
+            (null or "paper": 4, 8, 10, 12, 14, 16, 18, 20, 24, 32).
+        overtraining_range: families paper: [low, high], inclusive bounds on the overtraining
+            ratio of a candidate (null: no filter; the paper uses [1, 100]).
     """
     goal = positive("target", target)
     key = choice("metric", metric, ("c_quality", "c_local"))
-    how = choice("search", search, ("exhaustive", "bisection"))
+    name = choice("families", families, tuple(FAMILY_SETS))
+    how = choice("search", search if search is not None else _DEFAULT_SEARCH[name], ("exhaustive", "bisection"))
     limit = count("max_nodes", max_nodes, low=2, high=MAX_SEARCH_NODES)
-    fset = FAMILY_SETS[choice("families", families, tuple(FAMILY_SETS))]
-    base = _base(scenario)
+    base = analysis_base(scenario)
+    if name == "paper":
+        space = paper_space(hardware_options, size_grid, group_sizes, overtraining_range)
+        return paper_cheapest(base, goal, key, how, limit, space)
+    for field, value in (
+        ("hardware_options", hardware_options),
+        ("size_grid", size_grid),
+        ("group_sizes", group_sizes),
+        ("overtraining_range", overtraining_range),
+    ):
+        if value is not None:
+            raise ScenarioError(field, value, "only with families: paper (null with families: seed)")
+    fset = FAMILY_SETS[name]
     evaluate = _Evaluator(base, fset.build(base), key)
     found = (_exhaustive if how == "exhaustive" else _bisection)(evaluate, fset, goal, limit)
     winner = None if found is None else evaluate.winner(found[0].family, found[0].nodes, found[1])
     return CheapestConfigResult(target=goal, metric=key, search=how, max_nodes=limit, families=fset.name, winner=winner)
+
+
+#: The search of each family set when none is given (paper_tables.md §9: the paper bisects).
+_DEFAULT_SEARCH = {"seed": "exhaustive", "paper": "bisection"}
+
+
+@dataclass(frozen=True)
+class PaperSpace:
+    """The validated search space of ``families: paper``: hardware options (``(None,)``: the
+    scenario's own node; ``given``: whether options were given), model sizes in parameters,
+    group sizes and the overtraining range (None: no filter)."""
+
+    options: tuple[dict[str, Any] | None, ...]
+    given: bool
+    sizes: tuple[float, ...]
+    group_sizes: tuple[int, ...]
+    overtraining_range: tuple[float, float] | None
+
+
+def paper_space(hardware_options: Any, size_grid: Any, group_sizes: Any, overtraining_range: Any) -> PaperSpace:
+    """Validate the ``families: paper`` arguments of ``cheapest_config`` (one-line refusals)."""
+    from dtsim.analyses.paper_data import paper_group_sizes, paper_size_grid
+
+    options: tuple[dict[str, Any] | None, ...] = (
+        (None,) if hardware_options is None else hardware_option_list(hardware_options)
+    )
+    paper_groups = tuple(float(k) for k in paper_group_sizes())
+    return PaperSpace(
+        options=options,
+        given=hardware_options is not None,
+        sizes=_grid("size_grid", size_grid, paper_size_grid()),
+        group_sizes=tuple(int(k) for k in _grid("group_sizes", group_sizes, paper_groups, integer=True)),
+        overtraining_range=_overtraining(overtraining_range),
+    )
+
+
+def paper_cheapest(
+    base: Scenario,
+    target: float,
+    metric: str,
+    how: str,
+    max_nodes: int,
+    space: PaperSpace,
+    *,
+    every_option: bool = True,
+) -> CheapestConfigResult:
+    """``cheapest_config`` with the paper's family set (paper_tables.md §12.2) on a base
+    scenario without strategy, nodes, model and inner steps. ``every_option=False`` with the
+    exhaustive search finds only the winner (each option scanned up to the cost of the
+    bisection's answer, then of the cheapest answer found) and leaves ``options`` null."""
+    nodes = [option_node(base, i, block) for i, block in enumerate(space.options)]
+    fset = paper_family_set(space.options, space.sizes, space.group_sizes)
+    families = fset.build(base)
+    search = PaperSearch(base, families, metric, target, space.overtraining_range)
+    if how == "exhaustive" and every_option:
+        answers = search.exhaustive(max_nodes)
+    else:
+        answers = search.bisection(max_nodes)
+        if how == "exhaustive":
+            costs = [_cost(a) for a in answers if a is not None]
+            bound = min(costs) if costs and all(math.isfinite(c) for c in costs) else math.inf
+            answers = search.exhaustive(max_nodes, cost_bound=bound)
+    found = [Candidate(a.family, a.nodes, _cost(a), float(a.row["c_quality"])) for a in answers if a is not None]
+    winner = None
+    if found:
+        best = fset.choose(found)
+        unit = families[best.family].unit
+        winner = _paper_winner(answers[unit], families, unit if space.given else None, nodes[unit])
+    listed = tuple(
+        None if a is None else CheapestOption(u, a.nodes, a.row["cost_usd"], a.row["strategy"], float(a.row["params"]))
+        for u, a in enumerate(answers)
+    )
+    return CheapestConfigResult(
+        target=target,
+        metric=metric,
+        search=how,
+        max_nodes=max_nodes,
+        families="paper",
+        winner=winner,
+        options=listed if every_option or how == "bisection" else None,
+    )
+
+
+def _cost(answer: Choice) -> float:
+    """An answer's cost, NaN when its node has no price."""
+    cost = answer.row["cost_usd"]
+    return math.nan if cost is None else float(cost)
+
+
+def option_node(base: Scenario, index: int, block: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The node of one hardware option; an invalid block is refused naming its position."""
+    try:
+        return _node(option_scenario(base, block))
+    except ScenarioError as exc:
+        field = f"hardware_options[{index}]" + (f".{exc.field.removeprefix('hardware.')}" if exc.field else "")
+        raise ScenarioError(field, exc.value, exc.allowed) from None
+
+
+def _paper_winner(
+    answer: Choice | None, families: Sequence[Family], hardware_index: int | None, node: Mapping[str, Any]
+) -> CheapestWinner:
+    assert answer is not None
+    family = families[answer.family]
+    row = answer.row
+    tiered = family.strategy == "hierarchical"
+    return _winner(
+        row,
+        family.strategy,
+        node,
+        hardware_index,
+        round(family.fields["network.nodes_per_group"]) if tiered else None,
+        node["activations"] if family.strategy == "pp-diloco" else None,
+    )

@@ -1,16 +1,21 @@
 """Candidate families of ``cheapest_config``: which runs compete for the cheapest configuration.
 
 A *family* is a strategy and the scenario fields it sets (model size, group size, activation
-compression), evaluated at every node count; a *family set* lists the families for a base
-scenario, says which families are searched together by the bisection (its *units*), and how the
-cheapest answer is chosen among candidates that reach the target. ``seed`` is variants.md
-§13.1. Another set (such as the paper's hardware options and size grid, paper_tables.md §3, §6-§8)
-is one more ``FamilySet`` entry: its families may set hardware fields in ``shared``, its units
-group the families of one hardware option, and its ``choose`` applies its own tie rules.
+compression), evaluated at every node count from its ``min_nodes`` on; a *family set* lists the
+families for a base scenario, says which families are searched together by the bisection (its
+*units*), and how the cheapest answer is chosen among candidates that reach the target.
+
+- ``seed`` (variants.md §13.1): fractions of the node's largest model, every family alone.
+- ``paper`` (paper_tables.md §3, §8): for each hardware option (one unit), the model-size grid in
+  order, each size either flat plus hierarchical with every group size k (from 2k nodes), or
+  one PP-DiLoCo candidate (from two pipeline groups); the hardware block and the regional and
+  pipeline link (min(upload, download) at the WAN latency) are each family's ``shared`` fields.
+  Its search (the probe and selection rules, §6-§7, §9) is ``dtsim.analyses.paper_search``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -20,11 +25,23 @@ import numpy as np
 
 from dtsim.engine import compile_scenario
 from dtsim.normalize import normalize, raw_columns, stack_columns
-from dtsim.physics.memory import max_dense_params
-from dtsim.scenario import Scenario
+from dtsim.physics.memory import max_dense_params, pipeline_stages
+from dtsim.scenario import Scenario, parse_scenario
 from dtsim.units import BILLION
 
-__all__ = ["FAMILY_SETS", "Candidate", "Family", "FamilySet", "NodeContext", "node_context", "seed_families"]
+__all__ = [
+    "FAMILY_SETS",
+    "NODE_KEYS",
+    "Candidate",
+    "Family",
+    "FamilySet",
+    "NodeContext",
+    "node_context",
+    "option_scenario",
+    "paper_families",
+    "paper_family_set",
+    "seed_families",
+]
 
 #: Families whose model has fewer parameters are skipped (variants.md §13.1).
 MIN_FAMILY_PARAMS = 1.0 * BILLION
@@ -34,6 +51,19 @@ SEED_GROUP_SIZES = (4, 8, 16)
 SEED_ACTIVATION_RATIOS = (4, 10)
 SEED_PP_MULTIPLES = (1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 SEED_MICRO_BATCHES = 8
+#: The keys of a ``hardware`` block that define the node: dropped from the scenario when a
+#: hardware option gives its own node (prices, bytes per parameter and the cost model carry over).
+NODE_KEYS = (
+    "preset",
+    "gpu",
+    "gpus_per_node",
+    "precision",
+    "node_pflops",
+    "node_memory_gb",
+    "node_cost_usd",
+    "node_h100_equivalents",
+    "gpu_price_usd",
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +73,8 @@ class Family:
     ``strategy`` and ``shared`` (fields every point of the family sets, possibly text) define the
     base the family is evaluated on; ``fields`` are numeric fields set per family (evaluated as
     sweep axes, so families that differ only there are evaluated together); ``h_search``: the
-    inner steps are searched (variants.md §13.1, flat families).
+    inner steps are searched (variants.md §13.1, flat families); ``min_nodes``: the family exists
+    from this node count on; ``unit``: the hardware option it runs on (0 for a single node).
     """
 
     label: str
@@ -51,16 +82,22 @@ class Family:
     fields: Mapping[str, float]
     shared: Mapping[str, Any] = field(default_factory=dict)
     h_search: bool = False
+    min_nodes: int = 1
+    unit: int = 0
 
 
 @dataclass(frozen=True)
 class NodeContext:
     """What candidate generation reads from the base scenario: the largest single-node model
-    (node memory / bytes per parameter) and the WAN link."""
+    (node memory / bytes per parameter), the node's memory and bytes per parameter, and the
+    WAN link."""
 
     max_params: float
     wan_upload_mbps: float
     wan_latency_ms: float
+    wan_download_mbps: float = math.nan
+    node_memory_bytes: float = math.nan
+    bytes_per_param: float = math.nan
 
 
 def node_context(base: Scenario) -> NodeContext:
@@ -71,6 +108,9 @@ def node_context(base: Scenario) -> NodeContext:
         max_params=float(max_dense_params(inp.node_memory_bytes, inp.bytes_per_param)[0]),
         wan_upload_mbps=float(columns["network.wan.upload_mbps"][0]),
         wan_latency_ms=float(columns["network.wan.latency_ms"][0]),
+        wan_download_mbps=float(columns["network.wan.download_mbps"][0]),
+        node_memory_bytes=float(inp.node_memory_bytes[0]),
+        bytes_per_param=float(inp.bytes_per_param[0]),
     )
 
 
@@ -143,6 +183,107 @@ def _least_cost_then_order(candidates: Sequence[Candidate]) -> Candidate:
     return min(candidates, key=lambda c: (c.nodes if np.isnan(c.cost_usd) else c.cost_usd, c.nodes, c.family))
 
 
+def option_scenario(base: Scenario, hardware: Mapping[str, Any] | None) -> Scenario:
+    """The base scenario on one hardware option: the option's ``hardware`` block merged over the
+    scenario's, whose node keys (``NODE_KEYS``) are dropped first; ``None``: the scenario's own
+    node."""
+    if hardware is None:
+        return base
+    data = base.to_data()
+    kept = {k: v for k, v in (data.get("hardware") or {}).items() if k not in NODE_KEYS}
+    return parse_scenario({**data, "hardware": {**kept, **hardware}})
+
+
+def paper_families(
+    base: Scenario,
+    options: Sequence[Mapping[str, Any] | None],
+    sizes: Sequence[float],
+    group_sizes: Sequence[int],
+) -> tuple[Family, ...]:
+    """paper_tables.md §3 for each hardware option (a unit), in this order: the sizes in grid
+    order; a size P ≤ P_max gives flat DiLoCo (from 1 node) then hierarchical DiLoCo with k nodes
+    per group for each k in order (from 2k nodes, so at least two groups); a larger P gives one
+    PP-DiLoCo candidate of S = ceil(P·β / node memory) stages (from 2S nodes, two pipeline
+    groups). The regional and pipeline link is min(WAN upload, WAN download) at the WAN latency;
+    H is automatic everywhere."""
+    families: list[Family] = []
+    for unit, hardware in enumerate(options):
+        scenario = option_scenario(base, hardware)
+        node = node_context(scenario)
+        # The whole node, so that the family's base is exactly the option's scenario.
+        given = scenario.to_data().get("hardware") or {}
+        shared = {f"hardware.{k}": given.get(k) for k in (*NODE_KEYS, *given)}
+        link = {
+            "network.regional.bandwidth_mbps": min(node.wan_upload_mbps, node.wan_download_mbps),
+            "network.regional.latency_ms": node.wan_latency_ms,
+        }
+        both = {**shared, **link}
+        for params in sizes:
+            size = f"{params / BILLION:g}B"
+            if params <= node.max_params:
+                families.append(Family(f"flat {size}", "diloco", {"model.params": params}, shared, unit=unit))
+                families.extend(
+                    Family(
+                        f"hierarchical {size}, groups of {k}",
+                        "hierarchical",
+                        {"model.params": params, "network.nodes_per_group": float(k)},
+                        both,
+                        min_nodes=2 * k,
+                        unit=unit,
+                    )
+                    for k in group_sizes
+                )
+            else:
+                stages = int(pipeline_stages(params, node.bytes_per_param, node.node_memory_bytes))
+                families.append(
+                    Family(f"pp {size}", "pp-diloco", {"model.params": params}, both, min_nodes=2 * stages, unit=unit)
+                )
+    return tuple(families)
+
+
+def _by_unit(families: Sequence[Family]) -> tuple[tuple[int, ...], ...]:
+    units: dict[int, list[int]] = {}
+    for i, family in enumerate(families):
+        units.setdefault(family.unit, []).append(i)
+    return tuple(tuple(members) for _, members in sorted(units.items()))
+
+
+def _least_cost_then_quality(candidates: Sequence[Candidate]) -> Candidate:
+    """paper_tables.md §8: the smallest cost; on an exactly equal cost the larger c_quality; then
+    the earlier option (families are listed option by option). An option without a price comes
+    after every priced one, the fewest nodes first."""
+    return min(
+        candidates,
+        key=lambda c: (
+            math.isnan(c.cost_usd),
+            0.0 if math.isnan(c.cost_usd) else c.cost_usd,
+            c.nodes,
+            -c.c_quality,
+            c.family,
+        ),
+    )
+
+
+def paper_family_set(
+    options: Sequence[Mapping[str, Any] | None] = (None,),
+    sizes: Sequence[float] | None = None,
+    group_sizes: Sequence[int] | None = None,
+) -> FamilySet:
+    """The ``paper`` family set over hardware options (``None``: the base scenario's own node),
+    a size grid (parameters) and group sizes; the paper's grid and group sizes by default."""
+    from dtsim.analyses.paper_data import paper_group_sizes, paper_size_grid
+
+    grid = tuple(sizes) if sizes is not None else paper_size_grid()
+    groups = tuple(group_sizes) if group_sizes is not None else paper_group_sizes()
+    chosen = tuple(options)
+    return FamilySet(
+        "paper", lambda base: paper_families(base, chosen, grid, groups), _by_unit, _least_cost_then_quality
+    )
+
+
 FAMILY_SETS: Mapping[str, FamilySet] = MappingProxyType(
-    {"seed": FamilySet("seed", seed_families, _each_alone, _least_cost_then_order)}
+    {
+        "seed": FamilySet("seed", seed_families, _each_alone, _least_cost_then_order),
+        "paper": paper_family_set(),
+    }
 )

@@ -183,9 +183,14 @@ def _kind(annotation: Any) -> tuple[str, str, tuple[str, ...] | None, bool]:
         text, kind, choices, inner_null = _kind(base)
         if marker is not None:
             kind = marker.name
-            text = {"scenario": "scenario", "hardware": "hardware block", "scaling_law": "scaling_law block"}.get(
-                kind, "list of numbers" if kind == "numbers" else "GPU key" if kind == "gpu" else text
-            )
+            text = {
+                "scenario": "scenario",
+                "hardware": "hardware block",
+                "scaling_law": "scaling_law block",
+                "hardware_options": '"paper" or a list of hardware blocks',
+                "numbers": "list of numbers",
+                "gpu": "GPU key",
+            }.get(kind, text)
         return text, kind, choices, nullable or inner_null
     if origin is typing.Literal:
         choices = tuple(str(v) for v in typing.get_args(annotation))

@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> None:
         if not isinstance(usage, int) or not callable(message):
             raise  # a bug: show its traceback
         if type(exc).__name__ != "NoArgsIsHelpError":  # that one has printed the help already
-            sys.stderr.write(error_line(message()) + "\n")
+            # typer words a bad choice through pydantic ("Value error, 'x' is not one of ...").
+            sys.stderr.write(error_line(str(message()).replace(": Value error, ", ": ")) + "\n")
         code = usage
     sys.exit(code if isinstance(code, int) else 0)

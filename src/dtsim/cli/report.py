@@ -1,14 +1,20 @@
-"""``dtsim report``."""
+"""``dtsim report``, and ``dtsim report paper-tables``: the published paper's tables."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from dtsim.cli._app import (
+    _csv_value,
     _fail,
     _parse_overrides,
     app,
@@ -16,9 +22,13 @@ from dtsim.cli._app import (
 from dtsim.cli._text import console
 from dtsim.errors import DtsimError, ScenarioError
 
+report_app = typer.Typer(add_completion=False, rich_markup_mode=None)
+app.add_typer(report_app, name="report")
 
-@app.command()
+
+@report_app.callback(invoke_without_command=True)
 def report(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("report"),
     scenarios: Annotated[
         Path | None,
@@ -53,6 +63,8 @@ def report(
 
     Example: dtsim report --out report --set network.wan.bandwidth_mbps=25
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from dtsim.output import check_destination
     from dtsim.report import build_report, bundled_tables, table_spec_files, write_built_report
     from dtsim.report.spec import load_table_specs
@@ -85,3 +97,78 @@ def report(
         line = f"warning: {failure.kind} {failure.id} ({failure.title}): {state}: {failure.message}"
         errors.print(line, markup=False, soft_wrap=True)
     console().print(f"wrote {len(written)} files to {out}/ (report.md, report.html, figures/)")
+
+
+class PaperTable(StrEnum):
+    clocal = "clocal"
+    bandwidth = "bandwidth"
+    latency = "latency"
+    all = "all"
+
+
+class PaperSearch(StrEnum):
+    bisection = "bisection"
+    exhaustive = "exhaustive"
+
+
+class PaperFormat(StrEnum):
+    markdown = "markdown"
+    json = "json"
+    csv = "csv"
+
+
+def _hardware_options(value: str) -> Any:
+    """``paper``, or a YAML/JSON file holding a list of hardware blocks."""
+    if value == "paper":
+        return "paper"
+    from dtsim.loading import load_documents
+
+    blocks = [doc for _, doc in load_documents(value, what="hardware options file")]
+    if not blocks or not all(isinstance(b, dict) for b in blocks):
+        raise ScenarioError("--hardware", value, "a YAML or JSON file holding a list of hardware blocks")
+    return blocks
+
+
+@report_app.command("paper-tables")
+def paper_tables_command(
+    table: Annotated[PaperTable, typer.Option("--table", help="Which table.")] = PaperTable.all,
+    search: Annotated[
+        PaperSearch, typer.Option("--search", help="bisection: the paper's procedure; exhaustive: the true minimum.")
+    ] = PaperSearch.bisection,
+    hardware: Annotated[
+        str, typer.Option("--hardware", help="paper (the 12 nodes) or a YAML/JSON file of hardware blocks.")
+    ] = "paper",
+    format: Annotated[PaperFormat, typer.Option("--format", "-f")] = PaperFormat.markdown,
+) -> None:
+    """The published paper's minimum-cost tables: C_local targets, bandwidth and latency sweeps.
+
+    Example: dtsim report paper-tables --table bandwidth --search exhaustive
+    """
+    from dtsim.analyses import analyze
+
+    try:
+        result = analyze(
+            "paper_tables", table=table.value, search=search.value, hardware_options=_hardware_options(hardware)
+        )
+    except DtsimError as exc:
+        _fail(exc)
+    if format is PaperFormat.markdown:
+        sys.stdout.write(result["markdown"])
+    elif format is PaperFormat.json:
+        sys.stdout.write(json.dumps(result, indent=1) + "\n")
+    else:
+        rows = [
+            {
+                "table": row["table"],
+                "key": row["key"],
+                **row["cells"],
+                **{f"winner.{k}": v for k, v in (row["winner"] or {}).items()},
+            }
+            for row in result["rows"]
+        ]
+        fields = list(dict.fromkeys(k for row in rows for k in row))
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows([{k: _csv_value(row.get(k)) for k in fields} for row in rows])
+        sys.stdout.write(buffer.getvalue())

@@ -22,6 +22,7 @@ __all__ = [
     "pseudo_gradient_volume_bits",
     "straggler_factor",
     "sync_time_s",
+    "up_and_down_s",
 ]
 
 Array = NDArray[np.float64]
@@ -73,6 +74,13 @@ def pseudo_gradient_volume_bits(params: ArrayLike, bits_per_value: ArrayLike, co
     return np.asarray(params, float) * np.asarray(bits_per_value, float) / np.asarray(compression_ratio, float)
 
 
+def up_and_down_s(volume_bits: ArrayLike, upload_bit_per_s: ArrayLike, download_bit_per_s: ArrayLike) -> Array:
+    """``V/BW_up + V/BW_down``: one upload and one download of V bits, the bandwidth term every
+    collective scales (model.md §2.1)."""
+    v = np.asarray(volume_bits, float)
+    return v / np.asarray(upload_bit_per_s, float) + v / np.asarray(download_bit_per_s, float)
+
+
 #: ``network.collective``: how one synchronisation among n participants counts its bandwidth and
 #: latency terms (variants.md §6).
 COLLECTIVES = Registry("synchronisation time", "network.collective")
@@ -88,8 +96,7 @@ def parameter_server_sync_s(
     straggler: ArrayLike,
 ) -> Array:
     """t = (V/BW_up + V/BW_down + RTT)·f(n): one upload, one download, one round trip."""
-    v = np.asarray(volume_bits, float)
-    transfer = v / np.asarray(upload_bit_per_s, float) + v / np.asarray(download_bit_per_s, float)
+    transfer = up_and_down_s(volume_bits, upload_bit_per_s, download_bit_per_s)
     return (transfer + np.asarray(latency_s, float)) * np.asarray(straggler, float)
 
 
@@ -105,8 +112,7 @@ def ring_sync_s(
     """t = ((n−1)/n·(V/BW_up + V/BW_down) + 2(n−1)·RTT)·f(n), 0 for n ≤ 1: ring all-reduce
     (reduce-scatter, then all-gather)."""
     n = np.asarray(participants, float)
-    v = np.asarray(volume_bits, float)
-    transfer = v / np.asarray(upload_bit_per_s, float) + v / np.asarray(download_bit_per_s, float)
+    transfer = up_and_down_s(volume_bits, upload_bit_per_s, download_bit_per_s)
     t = ((n - 1.0) / n * transfer + 2.0 * (n - 1.0) * np.asarray(latency_s, float)) * np.asarray(straggler, float)
     return np.where(n <= 1.0, 0.0, t)
 
@@ -123,8 +129,7 @@ def tree_sync_s(
     """t = (V/BW_up + V/BW_down + 2·⌈log2 n⌉·RTT)·f(n), 0 for n ≤ 1: a pipelined reduce then
     broadcast over a binary tree."""
     n = np.asarray(participants, float)
-    v = np.asarray(volume_bits, float)
-    transfer = v / np.asarray(upload_bit_per_s, float) + v / np.asarray(download_bit_per_s, float)
+    transfer = up_and_down_s(volume_bits, upload_bit_per_s, download_bit_per_s)
     levels = np.ceil(np.log2(np.maximum(n, 1.0)))
     t = (transfer + 2.0 * levels * np.asarray(latency_s, float)) * np.asarray(straggler, float)
     return np.where(n <= 1.0, 0.0, t)

@@ -17,6 +17,8 @@ that cannot be computed is named in place and listed, and the rest is written.
 - ``summary``, ``assumptions``, ``uncertainty``, ``reliability``   the other sections
 - ``validation``   "How well does dtsim predict real runs?": the validation page, the
                    predicted-against-measured figure, the bandwidth-for-utilisation table
+- ``paper``        "Published paper": the paper's minimum-cost tables reproduced, beside the
+                   exhaustive search and the seed model, and the cost-vs-bandwidth figure
 - ``render``       Markdown and the self-contained HTML page
 """
 

@@ -21,6 +21,7 @@ __all__ = [
     "errata_rows",
     "figure_markdown",
     "markdown_to_html",
+    "superscript_powers",
     "table_markdown",
     "text_md",
 ]
@@ -33,7 +34,12 @@ def text_md(text: str) -> str:
     """Text for the Markdown (and so the HTML) report: HTML special characters escaped, except
     the superscripts the formats write, and every ``10^25`` written ``10<sup>25</sup>``."""
     escaped = html.escape(text, quote=False).replace("&lt;sup&gt;", "<sup>").replace("&lt;/sup&gt;", "</sup>")
-    return _POWER.sub(r"10<sup>\1</sup>", escaped)
+    return superscript_powers(escaped)
+
+
+def superscript_powers(text: str) -> str:
+    """Every ``10^25`` in ``text`` written ``10<sup>25</sup>`` (the rest unchanged)."""
+    return _POWER.sub(r"10<sup>\1</sup>", text)
 
 
 def plain(text: str) -> str:
@@ -152,7 +158,7 @@ def markdown_to_html(text: str, figures: Mapping[str, tuple[str, str]], title: s
             inline = tokens[i + 1]
             children = inline.children or []
             caption = html_renderer.renderInline(children[1:], md.options, {}).strip()
-            caption = caption.removeprefix("<br />").strip() or html.escape(children[0].content)
+            caption = caption.removeprefix("<br />").strip() or text_md(children[0].content)
             block = Token("html_block", "", 0)
             block.content = _figure_html(figure, caption, figures[figure][1])
             out.append(block)

@@ -27,6 +27,9 @@ import re
 from dtsim.report.assumptions import assumptions_section
 from dtsim.report.content import Failure, ReportContext, Section, SectionContent, error_message
 from dtsim.report.figures import FIGURES, render_figure
+from dtsim.report.paper import ANSWERS as PAPER_ANSWERS
+from dtsim.report.paper import TITLE as PAPER_TITLE
+from dtsim.report.paper import report_section as paper_content
 from dtsim.report.reliability import failures_section
 from dtsim.report.render import figure_markdown, table_markdown, text_md
 from dtsim.report.spec import TableSpec
@@ -286,6 +289,7 @@ SECTIONS: tuple[Section, ...] = (
         "dtsim's predictions against published decentralized training runs",
         validation_content,
     ),
+    Section("paper", PAPER_TITLE, PAPER_ANSWERS, paper_content),
     Section(
         "reproduction",
         "Reproduction of the seed documents",

@@ -138,31 +138,32 @@ def tier_straggler(inp: Inputs, participants: Array) -> Array:
     return np.where(np.asarray(participants) <= 1.0, 1.0, f)
 
 
-def wan_sync(inp: Inputs, volume_bits: Array, participants: Array) -> tuple[Array, Array]:
-    """(t_sync, f) of one synchronisation among ``participants`` over the WAN (variants.md §5-§6)."""
+def _tier_sync(
+    inp: Inputs, volume_bits: Array, participants: Array, up: Array, down: Array, latency: Array
+) -> tuple[Array, Array]:
+    """(t, f) of one synchronisation among ``participants`` over one tier's links, through the
+    scenario's collective (variants.md §6)."""
     f = tier_straggler(inp, participants)
     t = COLLECTIVES.evaluate(
         inp.collective,
         volume_bits=volume_bits,
-        upload_bit_per_s=inp.wan_upload_bit_per_s,
-        download_bit_per_s=inp.wan_download_bit_per_s,
-        latency_s=inp.wan_latency_s,
+        upload_bit_per_s=up,
+        download_bit_per_s=down,
+        latency_s=latency,
         participants=participants,
         straggler=f,
     )
     return t, f
+
+
+def wan_sync(inp: Inputs, volume_bits: Array, participants: Array) -> tuple[Array, Array]:
+    """(t_sync, f) of one synchronisation among ``participants`` over the WAN (variants.md §5-§6)."""
+    return _tier_sync(
+        inp, volume_bits, participants, inp.wan_upload_bit_per_s, inp.wan_download_bit_per_s, inp.wan_latency_s
+    )
 
 
 def regional_sync(inp: Inputs, volume_bits: Array, participants: Array) -> tuple[Array, Array]:
     """(t_reg, f) of one synchronisation inside a regional group (symmetric regional link)."""
-    f = tier_straggler(inp, participants)
-    t = COLLECTIVES.evaluate(
-        inp.collective,
-        volume_bits=volume_bits,
-        upload_bit_per_s=inp.regional_bandwidth_bit_per_s,
-        download_bit_per_s=inp.regional_bandwidth_bit_per_s,
-        latency_s=inp.regional_latency_s,
-        participants=participants,
-        straggler=f,
-    )
-    return t, f
+    bandwidth = inp.regional_bandwidth_bit_per_s
+    return _tier_sync(inp, volume_bits, participants, bandwidth, bandwidth, inp.regional_latency_s)
