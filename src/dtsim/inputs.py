@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dtsim.errors import ScenarioError
-from dtsim.normalize import BROADCAST_CONSTANTS, RELIABILITY_ON, gpu_column_values, groups
+from dtsim.normalize import BROADCAST_CONSTANTS, RELIABILITY_ON, gpu_columns, groups
 from dtsim.physics.efficiency import (
     REPLICA_PENALTIES,
     activation_quality_table,
@@ -199,8 +199,8 @@ def compile_inputs(c: Mapping[str, np.ndarray]) -> Inputs:
     n = max(len(col) for col in c.values())
     gpu, precision = c["hardware.gpu"], c["hardware.precision"]
     has_gpu = np.asarray(gpu != None, dtype=bool)  # noqa: E711 - elementwise on an object array
-    fp16 = gpu_column_values(gpu, "fp16_tflops")
-    fp8 = gpu_column_values(gpu, "fp8_tflops")
+    catalogue = gpu_columns(gpu, "fp16_tflops", "fp8_tflops", "memory_gb", "cost_usd", "cost_2026_usd")
+    fp16, fp8 = catalogue["fp16_tflops"], catalogue["fp8_tflops"]
     is_fp8 = _flag(precision, "fp8")
     tflops = np.where(is_fp8, fp8, fp16)
     custom_pflops = c["hardware.node_pflops"]
@@ -214,12 +214,12 @@ def compile_inputs(c: Mapping[str, np.ndarray]) -> Inputs:
     pflops = np.where(np.isnan(custom_pflops), node_peak_pflops(gpus, tflops), custom_pflops)
     memory_gb = np.where(
         np.isnan(c["hardware.node_memory_gb"]),
-        node_memory_gb(gpus, gpu_column_values(gpu, "memory_gb")),
+        node_memory_gb(gpus, catalogue["memory_gb"]),
         c["hardware.node_memory_gb"],
     )
     price = np.full(len(gpu), np.nan)
     for table, mask in groups(c["hardware.prices"]):
-        by_gpu = gpu_column_values(gpu, "cost_2026_usd" if table == "2026" else "cost_usd")
+        by_gpu = catalogue["cost_2026_usd" if table == "2026" else "cost_usd"]
         price = np.where(np.broadcast_to(mask, np.broadcast(price, mask).shape), by_gpu, price)
     price = np.where(np.isnan(c["hardware.gpu_price_usd"]), price, c["hardware.gpu_price_usd"])
     # A custom node's declared cost counts as its chips: one GPU at that price.

@@ -239,7 +239,8 @@ def groups(column: np.ndarray) -> Iterator[tuple[Any, NDArray[np.bool_]]]:
         return
     values = column.tolist()
     head = values[0]
-    if all(v is head for v in values):  # one object throughout (a default, a fixed field)
+    if all(v is head for v in values) or (isinstance(head, str) and all(v == head for v in values)):
+        # one value throughout (a default, a fixed field, one name given per point)
         yield head, np.ones(len(column), dtype=bool)
         return
     labels: dict[Any, int] = {}
@@ -412,12 +413,20 @@ def _normalize_node(c: Columns, revised: NDArray[np.bool_], any_revised: bool, a
 
 def gpu_column_values(gpu: np.ndarray, attribute: str) -> NDArray[np.float64]:
     """A catalogue attribute of each point's GPU (NaN where no GPU or no value)."""
-    out = np.full(len(gpu), np.nan)
+    return gpu_columns(gpu, attribute)[attribute]
+
+
+def gpu_columns(gpu: np.ndarray, *attributes: str) -> dict[str, NDArray[np.float64]]:
+    """Catalogue attributes of each point's GPU, the column grouped once (NaN where no GPU or
+    no value)."""
+    out = {attribute: np.full(len(gpu), np.nan) for attribute in attributes}
     for name, mask in groups(gpu):
         if name is None:
             continue
-        value = getattr(gpu_catalogue()[name], attribute)
-        out[mask] = np.nan if value is None else value
+        entry = gpu_catalogue()[name]
+        for attribute, column in out.items():
+            value = getattr(entry, attribute)
+            column[mask] = np.nan if value is None else value
     return out
 
 
