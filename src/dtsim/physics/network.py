@@ -22,6 +22,7 @@ __all__ = [
     "pseudo_gradient_volume_bits",
     "straggler_factor",
     "sync_time_s",
+    "traffic_share",
     "up_and_down_s",
 ]
 
@@ -133,6 +134,14 @@ def tree_sync_s(
     levels = np.ceil(np.log2(np.maximum(n, 1.0)))
     t = (transfer + 2.0 * levels * np.asarray(latency_s, float)) * np.asarray(straggler, float)
     return np.where(n <= 1.0, 0.0, t)
+
+
+def traffic_share(collective: ArrayLike, participants: ArrayLike) -> Array:
+    """The share of 2V (one upload and one download of the pseudo-gradient) each participant
+    moves in one synchronisation under ``network.collective`` (given as its code): (n−1)/n for
+    the ring all-reduce, 1 for the parameter server and the tree (variants.md §6)."""
+    n = np.asarray(participants, float)
+    return np.where(np.asarray(collective) == COLLECTIVES.code("ring"), (n - 1.0) / n, 1.0)
 
 
 def sync_time_s(

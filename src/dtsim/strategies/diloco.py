@@ -13,7 +13,7 @@ import numpy as np
 from dtsim.inputs import Inputs
 from dtsim.physics.compute import step_time_s
 from dtsim.physics.memory import fits_in_memory, training_state_bytes
-from dtsim.physics.network import COLLECTIVES, min_inner_steps, pseudo_gradient_volume_bits
+from dtsim.physics.network import min_inner_steps, pseudo_gradient_volume_bits, traffic_share
 from dtsim.strategies._common import Refusal, Schedule, constant, wan_sync
 from dtsim.units import BITS_PER_BYTE, GB
 
@@ -47,8 +47,6 @@ def schedule(inp: Inputs, strategy: str = "diloco") -> Schedule:
     f = np.where(single, 1.0, f_wan)
     h = np.where(single, 1.0, np.where(np.isnan(inp.inner_steps), min_inner_steps(t_sync, t_step), inp.inner_steps))
     block = h * t_step
-    ring = inp.collective == COLLECTIVES.code("ring")
-    share = np.where(ring, (n - 1.0) / n, 1.0)
     ones = constant(1.0, count)
     nan = constant(np.nan, count)
     state = training_state_bytes(inp.params, inp.bytes_per_param)
@@ -76,7 +74,7 @@ def schedule(inp: Inputs, strategy: str = "diloco") -> Schedule:
         regional_syncs_per_global=nan,
         ep_overhead=nan,
         flat=~single,
-        comm_bytes_per_sync=2.0 * volume / BITS_PER_BYTE * share,
+        comm_bytes_per_sync=2.0 * volume / BITS_PER_BYTE * traffic_share(inp.collective, n),
         tail_participants=n,
         checkpoint_params=inp.params,
         node_state_params=inp.params,
