@@ -351,13 +351,11 @@ def _quality(ratio: np.ndarray, scenarios: np.ndarray, tables: np.ndarray, table
     ratio = np.broadcast_to(ratio, (n,))
     scenarios = np.broadcast_to(scenarios, (n,))
     tables = np.broadcast_to(tables, (n,))
-    keys = np.empty(n, dtype=object)
-    keys[:] = [
-        (tuple(sorted(s.items())) if isinstance(s, dict) else s, t)
-        for s, t in zip(scenarios.tolist(), tables.tolist(), strict=True)
-    ]
     out = np.ones(n)
-    for _, mask in groups(keys):
-        first = int(np.argmax(mask))
-        out[mask] = compression_quality(ratio[mask], table_of(scenarios[first], tables[first]))
+    by_table = list(groups(tables))
+    for scenario, in_scenario in groups(scenarios):
+        for table, in_table in by_table:
+            mask = in_scenario & in_table
+            if mask.any():
+                out[mask] = compression_quality(ratio[mask], table_of(scenario, table))
     return out

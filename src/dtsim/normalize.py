@@ -243,16 +243,28 @@ def groups(column: np.ndarray) -> Iterator[tuple[Any, NDArray[np.bool_]]]:
         # one value throughout (a default, a fixed field, one name given per point)
         yield head, np.ones(len(column), dtype=bool)
         return
-    labels: dict[Any, int] = {}
+    try:
+        # hashable values (names, numbers, None): distinct values and codes in C loops
+        labels = {value: code for code, value in enumerate(dict.fromkeys(values))}
+    except TypeError:
+        pass  # a dict among them: keyed by its sorted items below
+    else:
+        if len(labels) == 1:
+            yield head, np.ones(len(column), dtype=bool)
+            return
+        codes = np.fromiter(map(labels.__getitem__, values), dtype=np.intp, count=len(values))
+        for value, code in labels.items():
+            yield value, codes == code
+        return
+    keys: dict[Any, int] = {}
     first: list[int] = []
     codes = np.empty(len(column), dtype=np.intp)
     for i, value in enumerate(values):
         key = _key(value)
-        code = labels.get(key)
-        if code is None:
-            code = labels[key] = len(first)
+        if key not in keys:
+            keys[key] = len(first)
             first.append(i)
-        codes[i] = code
+        codes[i] = keys[key]
     if len(first) == 1:
         yield column[0], np.ones(len(column), dtype=bool)
         return

@@ -15,6 +15,7 @@ families for a base scenario, says which families are searched together by the b
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -195,6 +196,32 @@ def option_scenario(base: Scenario, hardware: Mapping[str, Any] | None) -> Scena
 
 
 def paper_families(
+    base: Scenario,
+    options: Sequence[Mapping[str, Any] | None],
+    sizes: Sequence[float],
+    group_sizes: Sequence[int],
+) -> tuple[Family, ...]:
+    """``_paper_families``, kept for the last bases seen: a table's rows and a figure's
+    targets search the same candidates (families are immutable, so they are shared)."""
+    key = (_json(base.to_data()), _json(list(options)), tuple(sizes), tuple(group_sizes))
+    found = _FAMILIES.get(key)
+    if found is None:
+        if len(_FAMILIES) >= _FAMILIES_KEPT:
+            del _FAMILIES[next(iter(_FAMILIES))]  # the oldest
+        found = _FAMILIES[key] = _paper_families(base, options, sizes, group_sizes)
+    return found
+
+
+#: How many bases' paper families are kept, and the kept ones (oldest first).
+_FAMILIES_KEPT = 64
+_FAMILIES: dict[tuple[str, str, tuple[float, ...], tuple[int, ...]], tuple[Family, ...]] = {}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+def _paper_families(
     base: Scenario,
     options: Sequence[Mapping[str, Any] | None],
     sizes: Sequence[float],

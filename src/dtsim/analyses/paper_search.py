@@ -274,21 +274,22 @@ class PaperSearch:
     def bisection(self, max_nodes: int) -> list[Choice | None]:
         """paper_tables.md §7 for every option at once: N = 1 by selection; none when the probe
         at max_nodes misses; else a bisection on N over [2, max_nodes] with the probe, and the
-        selection at its end."""
+        selection at its end. Only whether the probe reaches the target decides a step of the
+        bisection, so those steps leave out the candidates that cannot reach it (``pruned``)."""
         units = np.arange(len(self.units), dtype=np.intp)
         answers: list[Choice | None] = [None] * len(units)
         first = self._picks(units, np.ones(len(units), dtype=np.int64))
         for u in np.flatnonzero(first.meets):
             answers[u] = self._choice(first, int(first.select[u]))
         rest = units[~first.meets]
-        top = self._picks(rest, np.full(len(rest), max_nodes, dtype=np.int64))
+        top = self._picks(rest, np.full(len(rest), max_nodes, dtype=np.int64), pruned=True)
         rest = rest[top.meets]
         low = np.full(len(rest), 2, dtype=np.int64)
         high = np.full(len(rest), max_nodes, dtype=np.int64)
         while (low < high).any():
             step = np.flatnonzero(low < high)
             mid = (low[step] + high[step]) // 2
-            ok = self._picks(rest[step], mid).meets
+            ok = self._picks(rest[step], mid, pruned=True).meets
             high[step[ok]] = mid[ok]
             low[step[~ok]] = mid[~ok] + 1
         last = self._picks(rest, low)
