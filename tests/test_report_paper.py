@@ -100,7 +100,7 @@ def test_the_10_mbps_erratum() -> None:
 def test_registry_builder(latency_section: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """``report_section`` (the section registry's builder): the body without its heading, the
     sub-headings anchored, figure ids prefixed, every stated number shown as stated."""
-    monkeypatch.setattr(dtsim.report.paper, "_computed", lambda figure: latency_section)
+    monkeypatch.setitem(dtsim.report.paper._COMPUTED, True, latency_section)
     ctx = ReportContext(specs=[], overrides={}, date=dt.date(2026, 5, 28))
     content = report_section(ctx)
     assert not content.markdown.startswith("## ") and '### <a id="paper-table-3-' in content.markdown
@@ -115,8 +115,9 @@ def test_registry_builder(latency_section: Any, monkeypatch: pytest.MonkeyPatch)
 
 @pytest.mark.paper_full
 def test_full_section() -> None:
-    """Every table with every column and the full figure (about 30 s on two cores)."""
-    section = paper_section()
+    """Every table with every column and the full figure, its searches on two worker processes
+    (about 10 s on two cores)."""
+    section = paper_section(workers=2)
     numbers = section.numbers
     assert (numbers["cheaper_rows"], numbers["rows_compared"]) == (13, 19)
     assert numbers["headline"]["exhaustive_cost_usd"] == pytest.approx(29_047_680.0, rel=1e-12)

@@ -11,6 +11,7 @@ Foundations
 - ``numbers``      the one numeric validator for every input
 - ``loading``      the one safe reader for every file (YAML, JSON, JSON-lines, CSV)
 - ``output``       atomic writers: files, directories, streamed CSV and Parquet
+- ``parallel``     independent long tasks on worker processes, one per core
 
 From a scenario to numbers (one path)
 - ``scenario``     the validated user input (pydantic): exactly what the user gave

@@ -75,6 +75,10 @@ class ScenarioError(DtsimError, ValueError):
         name = one_line(field, FIELD_LIMIT) or "<scenario>"
         super().__init__(f"{where}{name}{shown}: {one_line(allowed, TEXT_LIMIT)}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from its parts (a worker process's error reaches the caller whole)
+        return _scenario_error, (self.field, self.value, self.allowed, self.source)
+
     def at(self, source: str) -> ScenarioError:
         """This error attributed to ``source`` (a file, a table), unless it names one already."""
         return self if self.source else ScenarioError(self.field, self.value, self.allowed, source=source)
@@ -93,14 +97,28 @@ class InfeasibleError(DtsimError, ValueError):
             f"{where}{one_line(field, FIELD_LIMIT)}: {one_line(problem, TEXT_LIMIT)}; {one_line(guidance, TEXT_LIMIT)}"
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _infeasible_error, (self.field, self.problem, self.guidance, self.source)
+
     def at(self, source: str) -> InfeasibleError:
         """This error attributed to ``source``, unless it names one already."""
         return self if self.source else InfeasibleError(self.field, self.problem, self.guidance, source=source)
 
 
+def _scenario_error(field: str, value: Any, allowed: str, source: str | None) -> ScenarioError:
+    return ScenarioError(field, value, allowed, source=source)
+
+
+def _infeasible_error(field: str, problem: str, guidance: str, source: str | None) -> InfeasibleError:
+    return InfeasibleError(field, problem, guidance, source=source)
+
+
 class _Missing:
     def __repr__(self) -> str:
         return "<missing>"
+
+    def __reduce__(self) -> str:
+        return "MISSING"  # the one marker, also after pickling
 
 
 #: Marker for a ScenarioError about a field that is absent (no value to show).

@@ -57,6 +57,7 @@ __all__ = [
     "check_destination",
     "csv_text",
     "json_text",
+    "terminate_raises",
     "write_csv_rows",
 ]
 
@@ -75,7 +76,7 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
 
 
 @contextlib.contextmanager
-def _terminate_raises() -> Iterator[None]:
+def terminate_raises() -> Iterator[None]:
     """For the block: SIGTERM raises ``Terminated`` instead of killing the process, when it
     would have killed it (the default handler) and this is the main thread."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
@@ -175,7 +176,7 @@ def atomic_path(dest: str | Path, *, field: str = "--out") -> Iterator[Path]:
     """A temporary path beside ``dest`` to write; renamed over ``dest`` when the block ends
     without an error, removed otherwise (error, ``KeyboardInterrupt``, SIGTERM)."""
     dest = check_destination(dest, field=field)
-    with _terminate_raises():
+    with terminate_raises():
         tmp: Path | None = None
         committed = False
         try:
@@ -219,7 +220,7 @@ def atomic_directory(dest: str | Path, *, field: str = "--out") -> Iterator[Path
             dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ScenarioError(field, str(dest), f"{_problem(exc)} (is a part of the path a file?)") from None
-    with _terminate_raises():
+    with terminate_raises():
         staging: Path | None = None
         try:
             with _uninterrupted():  # the staging folder exists only once its name is known

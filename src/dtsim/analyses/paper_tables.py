@@ -14,16 +14,18 @@ The markdown of each table is the paper's: caption, header and rows with the for
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from dtsim.analyses._args import Count, Numbers, ScenarioInput, choice, count
 from dtsim.analyses._args import scenario_argument as _scenario
 from dtsim.analyses._result import AnalysisResult
 from dtsim.analyses.cheapest import (
     MAX_SEARCH_NODES,
+    CheapestConfigResult,
     CheapestWinner,
     HardwareOptions,
     PaperSpace,
@@ -41,6 +43,7 @@ __all__ = [
     "TABLES",
     "OneTable",
     "PaperTableRow",
+    "PaperTablesJob",
     "PaperTablesResult",
     "format_chi",
     "format_cost",
@@ -52,6 +55,7 @@ __all__ = [
     "option_label",
     "option_labels",
     "paper_tables",
+    "paper_tables_job",
     "printed_order",
     "row_markdown",
     "table_markdown",
@@ -338,40 +342,87 @@ def paper_tables(
         overtraining_range: [low, high] inclusive bounds on the overtraining ratio (null: none).
         max_nodes: largest node count searched, 2 to 1,000,000.
     """
+    job = paper_tables_job(
+        table, scenario, search, hardware_options, size_grid, group_sizes, overtraining_range, max_nodes
+    )
+    return job.result([search() for search in job.searches])
+
+
+@dataclass(frozen=True)
+class PaperTablesJob:
+    """``paper_tables`` in two steps: the search of each row (``searches``: picklable tasks
+    without arguments, each a ``paper_cheapest``, independent of the others, for
+    ``dtsim.parallel.run_tasks``), then ``result`` of their answers in the same order."""
+
+    which: str
+    how: str
+    base: Scenario
+    space: PaperSpace
+    searches: tuple[functools.partial[CheapestConfigResult], ...]
+
+    @property
+    def names(self) -> tuple[OneTable, ...]:
+        """The tables, in order."""
+        return TABLES if self.which == "all" else (cast(OneTable, self.which),)
+
+    def result(self, answers: Sequence[CheapestConfigResult]) -> PaperTablesResult:
+        """The tables from the answers of ``searches``."""
+        labels = option_labels(self.base, self.space)
+        specs = paper_table_specs()
+        winners = iter(answer.winner for answer in answers)
+        rows: list[PaperTableRow] = []
+        parts = []
+        for name in self.names:
+            spec = specs[name]
+            table_rows = []
+            for row in spec.rows:
+                answer = next(winners)
+                index = 0 if answer is None or answer.hardware_index is None else answer.hardware_index
+                table_rows.append(
+                    PaperTableRow(
+                        table=name,
+                        key=_key(spec, row),
+                        target=row.target,
+                        upload_mbps=row.upload_mbps,
+                        download_mbps=row.download_mbps,
+                        latency_ms=row.latency_ms,
+                        config=None if answer is None else labels[index],
+                        mode=None if answer is None else format_mode(answer),
+                        cells={} if answer is None else _cells(answer, labels[index]),
+                        winner=answer,
+                    )
+                )
+            parts.append(table_markdown(spec, _caption(spec, self.base, self.space), table_rows))
+            rows.extend(printed_order(spec, table_rows))
+        return PaperTablesResult(table=self.which, search=self.how, rows=tuple(rows), markdown="\n".join(parts))
+
+
+def paper_tables_job(
+    table: TableName = "all",
+    scenario: ScenarioInput | None = None,
+    search: Search = "bisection",
+    hardware_options: HardwareOptions | None = "paper",
+    size_grid: Numbers | None = None,
+    group_sizes: Numbers | None = None,
+    overtraining_range: Numbers | None = (1.0, 100.0),
+    max_nodes: Count = 100_000,
+) -> PaperTablesJob:
+    """The arguments of ``paper_tables`` validated, and the search of each row (see
+    ``PaperTablesJob``)."""
     which = choice("table", table, (*TABLES, "all"))
     how = choice("search", search, ("bisection", "exhaustive"))
     limit = count("max_nodes", max_nodes, low=2, high=MAX_SEARCH_NODES)
     space = paper_space(hardware_options, size_grid, group_sizes, overtraining_range)
     base = analysis_base(_scenario("scenario", paper_scenario() if scenario is None else scenario, nodes=1))
-    labels = option_labels(base, space)
     specs = paper_table_specs()
-    rows: list[PaperTableRow] = []
-    parts = []
-    for name in TABLES if which == "all" else (which,):
-        spec = specs[name]
-        table_rows = []
-        for row in spec.rows:
-            answer = paper_cheapest(
-                _row_scenario(base, row), row.target, "c_local", how, limit, space, every_option=False
-            ).winner
-            index = 0 if answer is None or answer.hardware_index is None else answer.hardware_index
-            table_rows.append(
-                PaperTableRow(
-                    table=name,
-                    key=_key(spec, row),
-                    target=row.target,
-                    upload_mbps=row.upload_mbps,
-                    download_mbps=row.download_mbps,
-                    latency_ms=row.latency_ms,
-                    config=None if answer is None else labels[index],
-                    mode=None if answer is None else format_mode(answer),
-                    cells={} if answer is None else _cells(answer, labels[index]),
-                    winner=answer,
-                )
-            )
-        parts.append(table_markdown(spec, _caption(spec, base, space), table_rows))
-        rows.extend(printed_order(spec, table_rows))
-    return PaperTablesResult(table=which, search=how, rows=tuple(rows), markdown="\n".join(parts))
+    searches = tuple(
+        functools.partial(
+            paper_cheapest, _row_scenario(base, row), row.target, "c_local", how, limit, space, every_option=False
+        )
+        for name in (TABLES if which == "all" else (which,))
+        for row in specs[name].rows
+    )
+    return PaperTablesJob(which, how, base, space, searches)
 
 
 def option_labels(base: Scenario, space: PaperSpace) -> list[str]:

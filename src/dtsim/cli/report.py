@@ -58,6 +58,14 @@ def report(
         int | None,
         typer.Option("--samples", help="Monte Carlo samples of the uncertainty section (default: the set's own)."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Processes for the long searches of the published paper's section (default: one per core). "
+            "The numbers do not depend on it.",
+        ),
+    ] = None,
 ) -> None:
     """Regenerate the governance report: report.md, report.html and figures/.
 
@@ -79,6 +87,7 @@ def report(
             raise ScenarioError("--samples", samples, "a whole number ≥ 1")
         if uncertainty is not None and not uncertainty.is_file():
             raise ScenarioError("--uncertainty", str(uncertainty), "not a file; expected an uncertainty set (YAML)")
+        processes = _workers(workers)
         built = build_report(
             specs,
             overrides,
@@ -87,6 +96,7 @@ def report(
             source_name=directory.name,
             uncertainty_file=uncertainty,
             uncertainty_samples=samples,
+            workers=processes,
         )
         written = write_built_report(out, built)
     except DtsimError as exc:
@@ -117,6 +127,17 @@ class PaperFormat(StrEnum):
     csv = "csv"
 
 
+def _workers(value: int | None) -> int:
+    """``--workers``: a count ≥ 1, or one per core."""
+    from dtsim.parallel import cpu_workers
+
+    if value is None:
+        return cpu_workers()
+    if value < 1:
+        raise ScenarioError("--workers", value, "a whole number ≥ 1")
+    return value
+
+
 def _hardware_options(value: str) -> Any:
     """``paper``, or a YAML/JSON file holding a list of hardware blocks."""
     if value == "paper":
@@ -139,17 +160,21 @@ def paper_tables_command(
         str, typer.Option("--hardware", help="paper (the 12 nodes) or a YAML/JSON file of hardware blocks.")
     ] = "paper",
     format: Annotated[PaperFormat, typer.Option("--format", "-f")] = PaperFormat.markdown,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Processes searching the rows (default: one per core)."),
+    ] = None,
 ) -> None:
     """The published paper's minimum-cost tables: C_local targets, bandwidth and latency sweeps.
 
     Example: dtsim report paper-tables --table bandwidth --search exhaustive
     """
-    from dtsim.analyses import analyze
+    from dtsim.analyses.paper_tables import paper_tables_job
+    from dtsim.parallel import run_tasks
 
     try:
-        result = analyze(
-            "paper_tables", table=table.value, search=search.value, hardware_options=_hardware_options(hardware)
-        )
+        job = paper_tables_job(table=table.value, search=search.value, hardware_options=_hardware_options(hardware))
+        result = job.result(run_tasks(job.searches, workers=_workers(workers))).to_dict()
     except DtsimError as exc:
         _fail(exc)
     if format is PaperFormat.markdown:

@@ -24,6 +24,7 @@ that cannot be computed is named in place and listed, and the rest is written.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
@@ -35,6 +36,7 @@ from typing import Any
 from dtsim.errors import DtsimError, ScenarioError
 from dtsim.loading import read_text
 from dtsim.output import atomic_directory, check_destination
+from dtsim.parallel import Workers
 from dtsim.report.content import Failure, ReportContext, Section, SectionContent, Stated, error_message
 from dtsim.report.render import markdown_to_html, text_md
 from dtsim.report.spec import TableSpec, TableSpecError, load_table_specs
@@ -217,6 +219,7 @@ def build_report(
     uncertainty_file: Path | None = None,
     uncertainty_samples: int | None = None,
     sections: Sequence[Section] | None = None,
+    workers: int = 1,
 ) -> Report:
     """Compute every section of the report with the given dotted-path overrides.
 
@@ -224,33 +227,45 @@ def build_report(
     tables (``custom`` sections only). ``date``: the stamp (default ``report_date()``).
     ``uncertainty_file`` / ``uncertainty_samples``: the uncertainty set of "How uncertain is the
     headline?" and its sample count (default: the bundled default set and its own count).
-    ``sections``: the registry to use (default ``SECTIONS``)."""
+    ``sections``: the registry to use (default ``SECTIONS``). ``workers``: processes for the
+    long independent searches (``dtsim.parallel``; the numbers do not depend on it)."""
     from dtsim.report.sections import SECTIONS
 
-    context = ReportContext(
-        specs=list(specs),
-        overrides=dict(overrides or {}),
-        date=report_date(date),
-        bundled=bundled,
-        figures=figures,
-        uncertainty_file=uncertainty_file,
-        uncertainty_samples=uncertainty_samples,
-    )
     kind = "bundled" if bundled else "custom"
+    chosen = [s for s in (sections if sections is not None else SECTIONS) if kind in s.reports]
     built: list[BuiltSection] = []
     failures: list[Failure] = []
-    for section in sections if sections is not None else SECTIONS:
-        if kind not in section.reports:
-            continue
-        try:
-            content = section.build(context)
-        except TableSpecError:
-            raise
-        except DtsimError as exc:
-            failure = Failure("section", section.name, section.title, error_message(exc))
-            content = SectionContent(failure.note() + "\n", failures=(failure,))
-        built.append(BuiltSection(section, content))
-        failures += [f for f in content.failures if f not in failures]
+    with Workers(workers) as pool:
+        context = ReportContext(
+            specs=list(specs),
+            overrides=dict(overrides or {}),
+            date=report_date(date),
+            bundled=bundled,
+            figures=figures,
+            uncertainty_file=uncertainty_file,
+            uncertainty_samples=uncertainty_samples,
+            workers=workers,
+            pool=pool,
+        )
+        # Long independent work goes to the workers first; the sections that started some are
+        # built last, so that it runs while this process builds the others.
+        for section in chosen:
+            if section.start is not None:
+                with contextlib.suppress(DtsimError):  # building the section reports it
+                    section.start(context)
+        contents: dict[int, SectionContent] = {}
+        for index in sorted(range(len(chosen)), key=lambda i: chosen[i].start is not None):
+            section = chosen[index]
+            try:
+                contents[index] = section.build(context)
+            except TableSpecError:
+                raise
+            except DtsimError as exc:
+                failure = Failure("section", section.name, section.title, error_message(exc))
+                contents[index] = SectionContent(failure.note() + "\n", failures=(failure,))
+    for index, section in enumerate(chosen):
+        built.append(BuiltSection(section, contents[index]))
+        failures += [f for f in contents[index].failures if f not in failures]
     return Report(built, context.overrides, context.date, bundled, source_name, failures)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dtsim.errors import DtsimError
+from dtsim.parallel import Workers
 from dtsim.report.formats import format_value
 from dtsim.report.spec import TableSpec, TableSpecError
 from dtsim.report.tables import AnalysisCache, Table, UnavailableAnalysis, build_table
@@ -92,6 +93,9 @@ class Section:
     answers: str
     build: Callable[[ReportContext], SectionContent]
     reports: frozenset[str] = frozenset({"bundled"})
+    #: Called for every section of the report before any is built: hands long independent work
+    #: to the context's worker processes (``ReportContext.pool``), which ``build`` then collects.
+    start: Callable[[ReportContext], None] | None = None
 
 
 @dataclass
@@ -107,6 +111,10 @@ class ReportContext:
     figures: bool = True
     uncertainty_file: Path | None = None
     uncertainty_samples: int | None = None
+    #: Processes for the long independent searches (the published paper's section), and their
+    #: pool while the report is built (None: none; the work runs in this process).
+    workers: int = 1
+    pool: Workers | None = None
     cache: AnalysisCache = field(default_factory=AnalysisCache)
     _memo: dict[str, Any] = field(default_factory=dict)
 

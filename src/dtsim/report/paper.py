@@ -26,25 +26,33 @@ import functools
 import io
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dtsim.analyses.cheapest import CheapestWinner, analysis_base, paper_cheapest, paper_space
+from dtsim.analyses.cheapest import (
+    CheapestConfigResult,
+    CheapestWinner,
+    analysis_base,
+    paper_cheapest,
+    paper_space,
+)
 from dtsim.analyses.paper_data import paper_options, paper_scenario, paper_table_specs, paper_text_10_mbps_cost_usd
 from dtsim.analyses.paper_tables import (
     TABLES,
     OneTable,
     PaperTableRow,
+    PaperTablesJob,
     PaperTablesResult,
     format_mode,
     format_model,
     format_target,
-    paper_tables,
+    paper_tables_job,
 )
 from dtsim.engine import simulate, sweep
+from dtsim.parallel import run_tasks
 from dtsim.report.formats import money
 from dtsim.report.render import superscript_powers
 
@@ -60,6 +68,7 @@ __all__ = [
     "cost_vs_bandwidth_figure",
     "paper_section",
     "report_section",
+    "start_section",
 ]
 
 TITLE = "Published paper"
@@ -109,12 +118,19 @@ def _wan(upload_mbps: float, download_mbps: float) -> dict[str, float]:
     return {"upload_mbps": upload_mbps, "download_mbps": download_mbps, "latency_ms": latency}
 
 
-def _cheapest(target: float, wan: Mapping[str, float], search: str) -> CheapestWinner | None:
+#: One search of the figure: (target, (upload Mbps, download Mbps), search).
+_FigureSearch = tuple[float, tuple[float, float], str]
+
+
+def _cheapest_task(one: _FigureSearch) -> functools.partial[CheapestConfigResult]:
+    """The search of one point of the figure, as a task (``paper_cheapest``)."""
+    target, (upload, download), search = one
     scenario = _scenario()
-    scenario["network"] = {"wan": dict(wan)}
+    scenario["network"] = {"wan": _wan(upload, download)}
     space = paper_space("paper", None, None, (1.0, 100.0))
-    result = paper_cheapest(analysis_base(scenario), target, "c_local", search, 100_000, space, every_option=False)
-    return result.winner
+    return functools.partial(
+        paper_cheapest, analysis_base(scenario), target, "c_local", search, 100_000, space, every_option=False
+    )
 
 
 def centralized_cost(target: float, scenario: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -157,9 +173,26 @@ def _equivalent_mbps(upload_mbps: float, download_mbps: float) -> float:
     return 2.0 / (1.0 / upload_mbps + 1.0 / download_mbps)
 
 
-def _figure_data(
+def _figure_searches(
     targets: Sequence[float], exhaustive_targets: Sequence[float], bandwidths: Sequence[float]
+) -> list[_FigureSearch]:
+    """The searches the figure needs: per target, the paper's search (and the exhaustive one for
+    ``exhaustive_targets``) at each bandwidth, and the last of them at each residential link."""
+    out: list[_FigureSearch] = []
+    for target in targets:
+        searches = ("bisection", "exhaustive") if target in exhaustive_targets else ("bisection",)
+        out += [(target, (b, b), search) for search in searches for b in bandwidths]
+        out += [(target, (up, down), searches[-1]) for _, up, down in RESIDENTIAL]
+    return out
+
+
+def _figure_data(
+    targets: Sequence[float],
+    exhaustive_targets: Sequence[float],
+    bandwidths: Sequence[float],
+    winners: Mapping[_FigureSearch, CheapestWinner | None],
 ) -> dict[str, Any]:
+    """The figure's numbers, from the winners of ``_figure_searches``."""
     curves: dict[str, dict[str, list[float | None]]] = {}
     residential: dict[str, list[dict[str, Any]]] = {}
     for target in targets:
@@ -167,12 +200,12 @@ def _figure_data(
         searches = ("bisection", "exhaustive") if target in exhaustive_targets else ("bisection",)
         curves[key] = {}
         for search in searches:
-            costs = [_cheapest(target, _wan(b, b), search) for b in bandwidths]
+            costs = [winners[(target, (b, b), search)] for b in bandwidths]
             curves[key][search] = [None if w is None else w.cost_usd for w in costs]
         search = searches[-1]
         residential[key] = []
         for label, up, down in RESIDENTIAL:
-            winner = _cheapest(target, _wan(up, down), search)
+            winner = winners[(target, (up, down), search)]
             residential[key].append(
                 {
                     "label": label,
@@ -190,6 +223,13 @@ def _figure_data(
         "residential": residential,
         "centralized": centralized,
     }
+
+
+def _longest_first(task: functools.partial[CheapestConfigResult]) -> tuple[bool, float]:
+    """Sort key of a search task, longest first: the exhaustive searches, then the larger
+    targets (``paper_cheapest``'s arguments: base, target, metric, search, ...)."""
+    _, target, _, search, *_ = task.args
+    return (search != "exhaustive", -float(target))
 
 
 def _math(target: str) -> str:
@@ -351,14 +391,97 @@ def paper_section(
     figure_targets: Sequence[float] = FIGURE_TARGETS,
     exhaustive_targets: Sequence[float] = EXHAUSTIVE_TARGETS,
     bandwidths_mbps: Sequence[float] = FIGURE_BANDWIDTHS_MBPS,
+    workers: int = 1,
 ) -> PaperSection:
     """The "Published paper" section (see the module docstring). ``tables``: which of clocal,
     bandwidth, latency; ``exhaustive`` and ``seed``: add those columns; ``figure``: draw the
     figure for ``figure_targets`` (exhaustive curves for ``exhaustive_targets``) over
-    ``bandwidths_mbps``. With every default it takes about 30 s on two cores."""
-    paper = {t: paper_tables(table=t) for t in tables}
-    found = {t: paper_tables(table=t, search="exhaustive") for t in tables} if exhaustive else {}
-    seeded = {t: paper_tables(table=t, scenario=_scenario("seed")) for t in tables} if seed else {}
+    ``bandwidths_mbps``; ``workers``: processes running its searches (``dtsim.parallel``).
+    With every default it takes about 18 s in one process on a 2-core machine, 10 s on two."""
+    plan = SectionPlan(tables, exhaustive, seed, figure, figure_targets, exhaustive_targets, bandwidths_mbps)
+    return plan.section(run_tasks(plan.tasks, workers=workers))
+
+
+@dataclass(frozen=True)
+class SectionPlan:
+    """The section in two steps: ``tasks``, every search it needs as an independent task
+    (longest first, for ``dtsim.parallel``), then ``section`` of their answers, in that order."""
+
+    tables: Sequence[OneTable] = TABLES
+    exhaustive: bool = True
+    seed: bool = True
+    figure: bool = True
+    figure_targets: Sequence[float] = FIGURE_TARGETS
+    exhaustive_targets: Sequence[float] = EXHAUSTIVE_TARGETS
+    bandwidths_mbps: Sequence[float] = FIGURE_BANDWIDTHS_MBPS
+
+    @functools.cached_property
+    def _jobs(self) -> dict[tuple[str, str], PaperTablesJob]:
+        jobs: dict[tuple[str, str], PaperTablesJob] = {}
+        for t in self.tables:
+            jobs[("paper", t)] = paper_tables_job(table=t)
+            if self.exhaustive:
+                jobs[("exhaustive", t)] = paper_tables_job(table=t, search="exhaustive")
+            if self.seed:
+                jobs[("seed", t)] = paper_tables_job(table=t, scenario=_scenario("seed"))
+        return jobs
+
+    @functools.cached_property
+    def _searches(self) -> list[_FigureSearch]:
+        if not self.figure:
+            return []
+        return _figure_searches(self.figure_targets, self.exhaustive_targets, self.bandwidths_mbps)
+
+    @functools.cached_property
+    def _all(self) -> list[functools.partial[CheapestConfigResult]]:
+        """Every search, tables first then the figure's."""
+        return [task for job in self._jobs.values() for task in job.searches] + [
+            _cheapest_task(one) for one in self._searches
+        ]
+
+    @functools.cached_property
+    def _order(self) -> list[int]:
+        return sorted(range(len(self._all)), key=lambda i: _longest_first(self._all[i]))
+
+    @property
+    def tasks(self) -> list[functools.partial[CheapestConfigResult]]:
+        """Every search of the section, longest first."""
+        return [self._all[i] for i in self._order]
+
+    def section(self, answers: Sequence[CheapestConfigResult]) -> PaperSection:
+        """The section from the answers of ``tasks``."""
+        unordered: list[Any] = [None] * len(answers)
+        for i, answer in zip(self._order, answers, strict=True):
+            unordered[i] = answer
+        done = iter(unordered)
+        results = {key: job.result([next(done) for _ in job.searches]) for key, job in self._jobs.items()}
+        winners = {one: next(done).winner for one in self._searches}
+        tables = self.tables
+        return _assemble(
+            tables,
+            {t: results[("paper", t)] for t in tables},
+            {t: results[("exhaustive", t)] for t in tables} if self.exhaustive else {},
+            {t: results[("seed", t)] for t in tables} if self.seed else {},
+            self.figure,
+            self.figure_targets,
+            self.exhaustive_targets,
+            self.bandwidths_mbps,
+            winners,
+        )
+
+
+def _assemble(
+    tables: Sequence[OneTable],
+    paper: Mapping[str, PaperTablesResult],
+    found: Mapping[str, PaperTablesResult],
+    seeded: Mapping[str, PaperTablesResult],
+    figure: bool,
+    figure_targets: Sequence[float],
+    exhaustive_targets: Sequence[float],
+    bandwidths_mbps: Sequence[float],
+    winners: Mapping[_FigureSearch, CheapestWinner | None],
+) -> PaperSection:
+    """The section's markdown, figure and numbers from the tables and the figure's winners."""
     rows = [r for t in tables for r in paper[t].rows]
     numbers: dict[str, Any] = {"rows": []}
     out = [
@@ -452,7 +575,7 @@ def paper_section(
         out += [text, ""]
     figures: dict[str, tuple[str, str]] = {}
     if figure:
-        data = _figure_data(figure_targets, exhaustive_targets, bandwidths_mbps)
+        data = _figure_data(figure_targets, exhaustive_targets, bandwidths_mbps, winners)
         numbers["figure"] = data
         caption = (
             "Cost of the cheapest configuration that reaches each C_local target in 740 days, by WAN "
@@ -493,15 +616,46 @@ def _stated(numbers: Mapping[str, Any]) -> dict[str, tuple[Any, str]]:
 # The report's section registry
 
 
-@functools.cache
-def _computed(figure: bool) -> PaperSection:
-    """The section with the defaults, once per process: it depends on no report option but
-    whether figures are drawn (the paper's assumptions are fixed; ``--set`` does not apply)."""
-    return paper_section(figure=figure)
+#: The section with the defaults by whether figures are drawn, once per process: it depends on
+#: no other report option (the paper's assumptions are fixed; ``--set`` does not apply).
+_COMPUTED: dict[bool, PaperSection] = {}
+
+
+def start_section(ctx: ReportContext) -> None:
+    """The registry entry's ``start``: hand the section's searches to the report's workers
+    (unless this process has computed the section already)."""
+    _pending(ctx)
+
+
+def _pending(ctx: ReportContext) -> Callable[[], PaperSection]:
+    """Once per report: a function giving the section, its searches started on the report's
+    workers (``ctx.pool``) or, without a pool, run when it is called."""
+
+    def begin() -> Callable[[], PaperSection]:
+        key = ctx.figures
+        if key in _COMPUTED:
+            return lambda: _COMPUTED[key]
+        plan = SectionPlan(figure=key)
+        answers = (
+            ctx.pool.start(plan.tasks)
+            if ctx.pool is not None
+            else functools.partial(run_tasks, plan.tasks, workers=ctx.workers)
+        )
+
+        def finish() -> PaperSection:
+            if key not in _COMPUTED:
+                _COMPUTED[key] = plan.section(answers())
+            return _COMPUTED[key]
+
+        return finish
+
+    finish: Callable[[], PaperSection] = ctx.memo("paper.section", begin)
+    return finish
 
 
 def report_section(ctx: ReportContext) -> SectionContent:
-    """The builder of the registry entry ``Section("paper", TITLE, ANSWERS, report_section)``:
+    """The builder of the registry entry ``Section("paper", TITLE, ANSWERS, report_section,
+    start=start_section)``:
     the section's body without its heading, sub-headings anchored, figures with prefixed ids and
     the stated numbers as ``Stated``. The paper's assumptions are its own, so the report's
     ``--set`` overrides do not apply (said in the text when there are any)."""
@@ -509,7 +663,7 @@ def report_section(ctx: ReportContext) -> SectionContent:
     from dtsim.report.figures import prefix_svg_ids
     from dtsim.report.sections import anchor_headings
 
-    section = _computed(ctx.figures)
+    section = _pending(ctx)()
     body = section.markdown.split("\n", 1)[1].strip("\n") if section.markdown.startswith("## ") else section.markdown
     body = _superscripts(anchor_headings(body, "paper"))
     if ctx.overrides:

@@ -30,6 +30,7 @@ from dtsim.report.figures import FIGURES, render_figure
 from dtsim.report.paper import ANSWERS as PAPER_ANSWERS
 from dtsim.report.paper import TITLE as PAPER_TITLE
 from dtsim.report.paper import report_section as paper_content
+from dtsim.report.paper import start_section as paper_start
 from dtsim.report.reliability import failures_section
 from dtsim.report.render import figure_markdown, table_markdown, text_md
 from dtsim.report.spec import TableSpec
@@ -289,7 +290,7 @@ SECTIONS: tuple[Section, ...] = (
         "dtsim's predictions against published decentralized training runs",
         validation_content,
     ),
-    Section("paper", PAPER_TITLE, PAPER_ANSWERS, paper_content),
+    Section("paper", PAPER_TITLE, PAPER_ANSWERS, paper_content, start=paper_start),
     Section(
         "reproduction",
         "Reproduction of the seed documents",
