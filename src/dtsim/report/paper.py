@@ -64,6 +64,7 @@ __all__ = [
     "FIGURE_NAME",
     "TITLE",
     "PaperSection",
+    "SectionPlan",
     "centralized_cost",
     "cost_vs_bandwidth_figure",
     "paper_section",
