@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -127,3 +128,35 @@ def _alive(pid: int) -> bool:
         return False
     state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] if Path(f"/proc/{pid}").exists() else "X"
     return state not in ("Z", "X")
+
+
+def test_sections_that_start_work_are_built_last_and_listed_in_order() -> None:
+    """``build_report``: every ``start`` runs before any section is built; sections with one are
+    built last; ``progress`` hears each title as it is built; the report keeps registry order."""
+    from dtsim.report import build_report
+    from dtsim.report.content import ReportContext, Section, SectionContent
+
+    calls: list[str] = []
+
+    def builder(name: str) -> Any:
+        def build(ctx: ReportContext) -> SectionContent:
+            calls.append(f"build {name}")
+            assert ctx.pool is not None and ctx.workers == 1
+            return SectionContent(f"{name} body\n")
+
+        return build
+
+    def start(ctx: ReportContext) -> None:
+        calls.append("start b")
+
+    sections = [
+        Section("a", "Alpha", "first", builder("a")),
+        Section("b", "Beta", "second", builder("b"), start=start),
+        Section("c", "Gamma", "third", builder("c")),
+    ]
+    heard: list[str] = []
+    report = build_report([], sections=sections, progress=heard.append, date="2026-01-01")
+    assert calls == ["start b", "build a", "build c", "build b"]
+    assert heard == ["Alpha", "Gamma", "Beta"]
+    markdown = report.markdown()
+    assert markdown.index("a body") < markdown.index("b body") < markdown.index("c body")

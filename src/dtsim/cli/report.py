@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -88,20 +89,23 @@ def report(
         if uncertainty is not None and not uncertainty.is_file():
             raise ScenarioError("--uncertainty", str(uncertainty), "not a file; expected an uncertainty set (YAML)")
         processes = _workers(workers)
-        built = build_report(
-            specs,
-            overrides,
-            date=date,
-            bundled=bundled,
-            source_name=directory.name,
-            uncertainty_file=uncertainty,
-            uncertainty_samples=samples,
-            workers=processes,
-        )
+        errors = Console(stderr=True, highlight=False)
+        # On a terminal, a transient line says which section is being built (it takes seconds).
+        with errors.status("building the report") if errors.is_terminal else contextlib.nullcontext() as status:
+            built = build_report(
+                specs,
+                overrides,
+                date=date,
+                bundled=bundled,
+                source_name=directory.name,
+                uncertainty_file=uncertainty,
+                uncertainty_samples=samples,
+                workers=processes,
+                progress=None if status is None else lambda title: status.update(f"building the report: {title}"),
+            )
         written = write_built_report(out, built)
     except DtsimError as exc:
         _fail(exc)
-    errors = Console(stderr=True, highlight=False)
     for failure in built.failures:
         state = "not yet available" if failure.unavailable else "not computed"
         line = f"warning: {failure.kind} {failure.id} ({failure.title}): {state}: {failure.message}"

@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -220,6 +220,7 @@ def build_report(
     uncertainty_samples: int | None = None,
     sections: Sequence[Section] | None = None,
     workers: int = 1,
+    progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Compute every section of the report with the given dotted-path overrides.
 
@@ -228,7 +229,8 @@ def build_report(
     ``uncertainty_file`` / ``uncertainty_samples``: the uncertainty set of "How uncertain is the
     headline?" and its sample count (default: the bundled default set and its own count).
     ``sections``: the registry to use (default ``SECTIONS``). ``workers``: processes for the
-    long independent searches (``dtsim.parallel``; the numbers do not depend on it)."""
+    long independent searches (``dtsim.parallel``; the numbers do not depend on it).
+    ``progress``: called with each section's title as it starts to be built."""
     from dtsim.report.sections import SECTIONS
 
     kind = "bundled" if bundled else "custom"
@@ -256,6 +258,8 @@ def build_report(
         contents: dict[int, SectionContent] = {}
         for index in sorted(range(len(chosen)), key=lambda i: chosen[i].start is not None):
             section = chosen[index]
+            if progress is not None:
+                progress(section.title)
             try:
                 contents[index] = section.build(context)
             except TableSpecError:
