@@ -63,6 +63,12 @@ def test_an_error_that_cannot_be_pickled_does_not_hang_the_pool() -> None:
         run_tasks([_raise_unpicklable, _raise_unpicklable], workers=2)
 
 
+def test_a_worker_that_dies_is_an_error_not_a_wait() -> None:
+    tasks = [functools.partial(os._exit, 3), functools.partial(math.factorial, 3)]
+    with pytest.raises(ScenarioError, match=r"^workers = 2: a worker process ended before its task"):
+        run_tasks(tasks, workers=2)
+
+
 def test_the_paper_section_is_the_same_on_two_workers() -> None:
     options = {"tables": ("latency",), "exhaustive": True, "seed": False, "figure": False}
     alone, shared = paper_section(**options, workers=1), paper_section(**options, workers=2)  # type: ignore[arg-type]

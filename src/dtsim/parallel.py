@@ -21,13 +21,15 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import multiprocessing.context
-import multiprocessing.pool
 import os
 import pickle
 import signal
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
+from dtsim.errors import ScenarioError
 from dtsim.output import terminate_raises
 
 __all__ = ["Workers", "cpu_workers", "run_tasks"]
@@ -55,12 +57,13 @@ class Workers:
     at once and returns a function that waits for their answers, so that this process can work
     on something else meanwhile (the report builds its other sections). The processes start
     with the first batch of tasks; one worker starts none and computes a batch when its answers
-    are asked for. For the block, SIGTERM raises (as Ctrl-C does); leaving the block terminates
-    the workers."""
+    are asked for. For the block, SIGTERM raises (as Ctrl-C does); leaving the block ends the
+    workers at once, even in the middle of a task. A worker that dies (killed, out of memory)
+    is a one-line ``ScenarioError`` naming ``workers``, not a wait without end."""
 
     def __init__(self, workers: int = 1) -> None:
         self.workers = max(1, workers)
-        self._pool: multiprocessing.pool.Pool | None = None
+        self._executor: ProcessPoolExecutor | None = None
         self._signals = contextlib.ExitStack()
 
     def __enter__(self) -> Workers:
@@ -69,10 +72,9 @@ class Workers:
 
     def __exit__(self, *exc: object) -> None:
         try:
-            if self._pool is not None:
-                self._pool.terminate()
-                self._pool.join()
-                self._pool = None
+            if self._executor is not None:
+                _stop(self._executor)
+                self._executor = None
         finally:
             self._signals.close()
 
@@ -80,9 +82,32 @@ class Workers:
         """Hand the tasks out; the returned function waits for their answers, in order."""
         if self.workers < 2 or len(tasks) < 2:
             return lambda: [task() for task in tasks]
-        if self._pool is None:
-            self._pool = _context().Pool(self.workers, initializer=_ignore_interrupts)
-        return self._pool.map_async(_call, tasks, chunksize=1).get
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_ignore_interrupts)
+        futures = [self._executor.submit(_call, task) for task in tasks]  # taken in this order
+
+        def answers() -> list[T]:
+            try:
+                return [future.result() for future in futures]
+            except BrokenProcessPool:
+                raise ScenarioError(
+                    "workers",
+                    self.workers,
+                    "a worker process ended before its task (killed, or out of memory?); try fewer workers",
+                ) from None
+
+        return answers
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """End the executor's processes now: a task may run for seconds, and an interrupted report
+    should not wait for it (the executor has no public handle on its processes)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -96,8 +121,8 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 def _call(task: Callable[[], T]) -> T:
-    """In a worker: the task's answer; an error that would not survive pickling (the pool would
-    wait for it forever) is sent as a RuntimeError with its text."""
+    """In a worker: the task's answer; an error that would not survive pickling is sent as a
+    RuntimeError with its text."""
     try:
         return task()
     except Exception as exc:
