@@ -130,9 +130,8 @@ BASES: dict[str, dict[str, Any]] = {
 }
 
 #: Inputs of the baseline, drawn once (the same for every measurement).
-_BASELINE_POINTS = list(
-    zip(*(v.tolist() for v in random_axes("diloco", 2_000, np.random.default_rng(1)).values()), strict=True)
-)
+_BASELINE_AXES = random_axes("diloco", 2_000, np.random.default_rng(1))
+_BASELINE_POINTS = list(zip(*(v.tolist() for v in _BASELINE_AXES.values()), strict=True))
 
 
 class Clock:
@@ -148,6 +147,18 @@ class Clock:
         self.wall = time.perf_counter() - self.wall0
         self.cpu = time.process_time() - self.cpu0
         self.faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - self.faults0
+
+
+def check_baseline(points: int = 100) -> None:
+    """The scalar baseline computes what dtsim computes (else its ratios would mean nothing)."""
+    import dtsim
+
+    chosen = _BASELINE_POINTS[:points]
+    axes = {key: values[:points] for key, values in _BASELINE_AXES.items()}
+    got = dtsim.sweep(BASES["diloco"], axes).columns["c_quality"]
+    expected = [scalar_flat_diloco(*point) for point in chosen]
+    if not np.allclose(got, expected, rtol=1e-9, atol=0.0):
+        raise SystemExit("the scalar baseline and dtsim disagree: the ratios would be meaningless")
 
 
 def baseline(points: int = 1_000) -> dict[str, float]:
@@ -336,6 +347,7 @@ def main() -> int:
     repeat = 1 if args.quick else args.repeat
     rows: list[tuple[str, str, str]] = []
     print(f"machine: {machine()}")
+    check_baseline()
 
     base = baseline(2_000)
     print(f"(a) scalar pure-Python flat DiLoCo: {_us(base['wall'])} µs/scenario wall, {_us(base['cpu'])} µs CPU")

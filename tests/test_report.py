@@ -699,3 +699,11 @@ def test_exclusive_fields_replace_each_other() -> None:
     }
     assert row(table(failures, "gov-5.1-primary"), "72")[5] == dtsim.simulate(flat72).c_local
     assert dtsim.simulate(flat72).eta_mitigation == 0.97
+
+
+def test_no_unfilled_placeholder(markdown: str) -> None:
+    """Every value a sentence names is filled in: no ``{name}`` or ``{name:fmt}`` left over from
+    a string that was not formatted (the failures section once printed ``{days:g} days``)."""
+    leftovers = re.findall(r"\{[A-Za-z_][A-Za-z_0-9.]*(?::[^{}\s]*)?\}", markdown)
+    assert leftovers == []
+    assert "50 × A100-80GB with the largest dense model that fits it, 547.875 days" in markdown

@@ -320,7 +320,7 @@ def failures_section(ctx: Any) -> Any:
         "Hardware fails and some nodes run slow. Goodput γ is the share of GPU-hours that does useful "
         "work; it depends on how the run is organised. Computed by the reliability layer "
         "(`docs/reliability.md`) on the reference node of the published analysis: "
-        "50 × A100-80GB with the largest dense model that fits it, {days:g} days, "
+        f"50 × A100-80GB with the largest dense model that fits it, {days:g} days, "
         f"λ = {plain_rate(flat['failure_rate_per_gpu_hour'])} failures per GPU-hour, "
         f"recovery {flat['recovery_s']:g} s, "
         f"{flat['checkpoint.mode']} checkpoints at {flat['checkpoint.bandwidth_gb_per_s']:g} GB/s, "
