@@ -23,6 +23,23 @@ def fidelity_cases() -> list[dict[str, Any]]:
     return json.loads(FIDELITY_CASES.read_text())["cases"]
 
 
+#: The reliability block's result keys as reliability.md §9 lists them, restated here (not read
+#: from dtsim) so that a test comparing with dtsim's keys can fail.
+RELIABILITY_RESULT_KEYS = (
+    "mitigation",
+    "goodput",
+    "time_inflation",
+    "eta_mitigation",
+    "cost_multiplier",
+    "cluster_mtbf_hours",
+    "cluster_failures_per_day",
+    "expected_failures",
+    "gpu_hours_lost",
+    "node_unavailability",
+    "checkpoint_interval_hours",
+    "checkpoint_cost_s",
+    "gpu_memory_checkpoint_feasible",
+)
 A100x48 = {"gpu": "A100-80GB", "gpus_per_node": 48, "precision": "fp16"}
 H100x16fp8 = {"gpu": "H100-SXM", "gpus_per_node": 16, "precision": "fp8"}
 

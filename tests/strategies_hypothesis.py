@@ -1,10 +1,16 @@
-"""Hypothesis strategies for valid scenarios of every strategy."""
+"""Hypothesis strategies for valid scenarios of every strategy, and the helpers the property
+tests share (``with_changes``, ``budget_mode``, ``run_many``)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from hypothesis import assume
 from hypothesis import strategies as st
+
+import dtsim
+from dtsim.scenario import set_path
 
 HARDWARE = [
     {"gpu": "A100-80GB", "gpus_per_node": 48, "precision": "fp16"},
@@ -143,3 +149,28 @@ def variant_scenarios(
     for path, value in fixed.items():
         _set(s, path.replace("__", "."), value)
     return s
+
+
+def with_changes(scenario: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A copy with dotted paths set (``network__wan__latency_ms=5`` sets network.wan.latency_ms)."""
+    out = copy.deepcopy(scenario)
+    for path, value in changes.items():
+        set_path(out, path.replace("__", "."), value)
+    return out
+
+
+def budget_mode(scenario: dict[str, Any]) -> dict[str, Any]:
+    """The scenario with a time budget instead of a token target (300 days unless it has one)."""
+    out = copy.deepcopy(scenario)
+    out["training"].pop("tokens", None)
+    out["training"].setdefault("days", 300.0)
+    return out
+
+
+def run_many(scenarios: list[Any]) -> list[dtsim.Result]:
+    """The results; a point the physics refuses is not an example of the property."""
+    try:
+        return dtsim.simulate_many(scenarios)
+    except dtsim.InfeasibleError:
+        assume(False)
+        raise AssertionError("unreachable") from None

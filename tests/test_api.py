@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dtsim
+from conftest import RELIABILITY_RESULT_KEYS
 from dtsim.result import RESULT_KEYS
 
 
@@ -68,21 +69,7 @@ def test_result_keys_are_the_contract() -> None:
         "fits_in_memory",
     }
     variants = {"replica_loss_multiplier", "compute_utilization", "bw_duty_cycle", "comm_gb_per_sync"}  # §16
-    reliability = {  # reliability.md §9
-        "mitigation",
-        "goodput",
-        "time_inflation",
-        "eta_mitigation",
-        "cost_multiplier",
-        "cluster_mtbf_hours",
-        "cluster_failures_per_day",
-        "expected_failures",
-        "gpu_hours_lost",
-        "node_unavailability",
-        "checkpoint_interval_hours",
-        "checkpoint_cost_s",
-        "gpu_memory_checkpoint_feasible",
-    }
+    reliability = set(RELIABILITY_RESULT_KEYS)  # reliability.md §9
     assert set(RESULT_KEYS) == contract | variants | reliability | {"registered"}
 
 

@@ -17,39 +17,16 @@ import dtsim
 from conftest import A100x48
 from dtsim.analyses import model_size_sweep, nodes_for_target
 from dtsim.physics.scaling_law import eta_chinchilla
-from dtsim.scenario import set_path
-from strategies_hypothesis import scenarios
+from strategies_hypothesis import budget_mode, run_many, scenarios, with_changes
 
 PROPERTY = settings(max_examples=1_000, deadline=None, suppress_health_check=list(HealthCheck))
 FACTORS = ("eta_h", "eta_compression", "eta_replicas", "eta_activation")
 
 
-def _with(scenario: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    out = copy.deepcopy(scenario)
-    for path, value in changes.items():
-        set_path(out, path.replace("__", "."), value)
-    return out
-
-
 def _run(scenario: Any) -> dtsim.Result:
     """The result; a point the physics refuses (e.g. no outer step fits the budget) is not an
     example of the property."""
-    return _run_many([scenario])[0]
-
-
-def _run_many(scenarios: list[Any]) -> list[dtsim.Result]:
-    try:
-        return dtsim.simulate_many(scenarios)
-    except dtsim.InfeasibleError:
-        assume(False)
-        raise AssertionError("unreachable") from None
-
-
-def _budget(scenario: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(scenario)
-    out["training"].pop("tokens", None)
-    out["training"].setdefault("days", 300.0)
-    return out
+    return run_many([scenario])[0]
 
 
 @PROPERTY
@@ -86,26 +63,26 @@ def test_c_quality_le_c_local_le_c_actual(s: dict[str, Any]) -> None:
 @PROPERTY
 @given(scenarios(), st.floats(1.01, 100.0))
 def test_more_bandwidth_never_lowers_c_local(s: dict[str, Any], factor: float) -> None:
-    s = _budget(s)
+    s = budget_mode(s)
     bw = s["network"]["wan"]["bandwidth_mbps"]
-    slow, fast = _run_many([s, _with(s, network__wan__bandwidth_mbps=bw * factor)])
+    slow, fast = run_many([s, with_changes(s, network__wan__bandwidth_mbps=bw * factor)])
     assert fast.c_local >= slow.c_local * (1 - 1e-12)
 
 
 @PROPERTY
 @given(scenarios(), st.floats(1.01, 100.0))
 def test_more_bandwidth_never_raises_h(s: dict[str, Any], factor: float) -> None:
-    s = _with(s, training__inner_steps="auto")
+    s = with_changes(s, training__inner_steps="auto")
     bw = s["network"]["wan"]["bandwidth_mbps"]
-    slow, fast = _run_many([s, _with(s, network__wan__bandwidth_mbps=bw * factor)])
+    slow, fast = run_many([s, with_changes(s, network__wan__bandwidth_mbps=bw * factor)])
     assert fast.inner_steps <= slow.inner_steps
 
 
 @PROPERTY
 @given(scenarios(), st.floats(1.01, 10.0))
 def test_longer_budget_never_lowers_c_local(s: dict[str, Any], factor: float) -> None:
-    s = _budget(s)
-    short, long = _run_many([s, _with(s, training__days=s["training"]["days"] * factor)])
+    s = budget_mode(s)
+    short, long = run_many([s, with_changes(s, training__days=s["training"]["days"] * factor)])
     assert long.c_local >= short.c_local
     assert math.isclose(long.c_local, short.c_local * factor, rel_tol=1e-9)  # linear in T
 
@@ -115,9 +92,9 @@ def test_longer_budget_never_lowers_c_local(s: dict[str, Any], factor: float) ->
 def test_more_latency_never_raises_c_local(s: dict[str, Any], extra_ms: float) -> None:
     """Holds for diloco, hierarchical and pp-diloco; not for moe-ep (docs/errata.md, P1)."""
     assume(s["strategy"] != "moe-ep")
-    s = _budget(s)
+    s = budget_mode(s)
     lat = s["network"]["wan"]["latency_ms"]
-    near, far = _run_many([s, _with(s, network__wan__latency_ms=lat + extra_ms)])
+    near, far = run_many([s, with_changes(s, network__wan__latency_ms=lat + extra_ms)])
     assert far.c_local <= near.c_local * (1 + 1e-12)
 
 
@@ -125,7 +102,7 @@ def test_more_latency_never_raises_c_local(s: dict[str, Any], extra_ms: float) -
 @given(scenarios(), st.floats(1.01, 50.0))
 def test_more_compression_never_lengthens_sync(s: dict[str, Any], factor: float) -> None:
     ratio = s["compression"]["pseudo_gradient"]
-    low, high = _run_many([s, _with(s, compression__pseudo_gradient=ratio * factor)])
+    low, high = run_many([s, with_changes(s, compression__pseudo_gradient=ratio * factor)])
     assert high.sync_s <= low.sync_s
 
 
@@ -139,7 +116,7 @@ def test_eta_chinchilla_is_one_at_the_optimal_allocation(params: float) -> None:
 @PROPERTY
 @given(scenarios())
 def test_budget_and_time_to_train_agree(s: dict[str, Any]) -> None:
-    s = _with(_budget(s), training__inner_steps="auto")
+    s = with_changes(budget_mode(s), training__inner_steps="auto")
     budget = _run(s)
     assume(budget.bottleneck == "compute" and budget.nodes > 1)
     training = copy.deepcopy(s)
@@ -163,7 +140,7 @@ def test_accounting_identities(s: dict[str, Any]) -> None:
 @PROPERTY
 @given(scenarios())
 def test_compute_never_exceeds_peak_times_budget(s: dict[str, Any]) -> None:
-    s = _budget(s)
+    s = budget_mode(s)
     r = _run(s)
     peak = r.nodes * r.node_pflops * 1e15 * s["training"]["mfu"] * s["training"]["days"] * 86_400
     assert r.c_actual <= peak * (1 + 1e-12)
@@ -173,10 +150,10 @@ def test_compute_never_exceeds_peak_times_budget(s: dict[str, Any]) -> None:
 @given(scenarios())
 def test_quality_scenarios_are_ordered(s: dict[str, Any]) -> None:
     variants = [
-        _with(s, compression__quality=q, compression__activation_quality=q)
+        with_changes(s, compression__quality=q, compression__activation_quality=q)
         for q in ("lossless", "optimistic", "expected", "conservative")
     ]
-    lossless, optimistic, expected, conservative = _run_many(variants)
+    lossless, optimistic, expected, conservative = run_many(variants)
     assert lossless.c_local >= optimistic.c_local >= expected.c_local >= conservative.c_local
     assert lossless.eta_compression == 1.0 and lossless.eta_activation == 1.0
 
@@ -202,8 +179,8 @@ def test_pipeline_structure(s: dict[str, Any]) -> None:
 def test_straggler_factor_at_least_one_and_growing(s: dict[str, Any]) -> None:
     # Hierarchical reports f of its WAN tier (G groups), or f(N) once it falls back to flat.
     assume(s["strategy"] != "hierarchical")
-    s = _with(s, network__straggler="log2")
-    small, large = _run_many([s, _with(s, nodes=s["nodes"] * 2)])
+    s = with_changes(s, network__straggler="log2")
+    small, large = run_many([s, with_changes(s, nodes=s["nodes"] * 2)])
     assert small.straggler_factor >= 1 and large.straggler_factor >= small.straggler_factor
 
 
@@ -218,7 +195,7 @@ def test_results_are_finite(s: dict[str, Any]) -> None:
 @PROPERTY
 @given(scenarios("diloco"))
 def test_single_node_has_no_synchronisation(s: dict[str, Any]) -> None:
-    r = _run(_with(s, nodes=1))
+    r = _run(with_changes(s, nodes=1))
     assert (r.inner_steps, r.sync_s, r.eta, r.eta_chinchilla) == (1, 0.0, 1.0, 1.0)
 
 
@@ -279,6 +256,6 @@ def test_moe_latency_erratum_p1() -> None:
         "network": {"wan": {"bandwidth_mbps": 20, "latency_ms": 45.6}},
         "compression": {"pseudo_gradient": 943.875},
     }
-    near, far = _run_many([s, _with(s, network__wan__latency_ms=45.7)])
+    near, far = run_many([s, with_changes(s, network__wan__latency_ms=45.7)])
     assert far.c_local > near.c_local
     assert (near.inner_steps, far.inner_steps) == (32, 31) and far.ep_overhead > near.ep_overhead

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 import dtsim
+from conftest import RELIABILITY_RESULT_KEYS
 from dtsim.errors import InfeasibleError, ScenarioError
 
 MITIGATIONS = ("none", "synchronous", "threshold", "relay", "async", "backup_workers", "checkpoint_elastic")
@@ -216,21 +217,7 @@ def test_off_is_bit_identical_and_reports_null_block() -> None:
     absent = dtsim.simulate(BASE).to_dict()
     null = dtsim.simulate(BASE | {"reliability": None}).to_dict()
     assert absent == null
-    for key in (
-        "mitigation",
-        "goodput",
-        "time_inflation",
-        "eta_mitigation",
-        "cost_multiplier",
-        "cluster_mtbf_hours",
-        "cluster_failures_per_day",
-        "expected_failures",
-        "gpu_hours_lost",
-        "node_unavailability",
-        "checkpoint_interval_hours",
-        "checkpoint_cost_s",
-        "gpu_memory_checkpoint_feasible",
-    ):
+    for key in RELIABILITY_RESULT_KEYS:
         assert absent[key] is None, key
 
 

@@ -117,7 +117,7 @@ def test_derived_bands_follow_their_stated_rules() -> None:
             # band [(v - 0.05)/1.2068, v + 0.05] Gb/s, in Mbps.
             v = row.measured.value
             assert row.measured.low == pytest.approx((v - 50) / grid, abs=0.06)
-            assert row.measured.high == pytest.approx(v + 50)
+            assert row.measured.high == pytest.approx(v + 50, rel=1e-12)
     laws = catalogue.run("diloco-scaling-laws")
     loss = {row.id.removeprefix("lm-"): row.measured for row in laws.rows if row.id.startswith("lm-")}
     for row in laws.rows:
@@ -307,8 +307,8 @@ def test_a_hand_computed_run() -> None:
     # 100 Mbps, 40 s at 50, 10 s at 200. Band [18, 21] → within; ratio 20/19.
     sync = by_id["sync"]
     assert sync.predicted == pytest.approx(20.0, rel=1e-12)
-    assert (sync.predicted_low, sync.predicted_high) == (pytest.approx(10.0), pytest.approx(40.0))
-    assert (sync.verdict, sync.ratio) == ("within", pytest.approx(20 / 19))
+    assert (sync.predicted_low, sync.predicted_high) == (pytest.approx(10.0, rel=1e-12), pytest.approx(40.0, rel=1e-12))
+    assert (sync.verdict, sync.ratio) == ("within", pytest.approx(20 / 19, rel=1e-12))
     assert sync.assumed == ("network.wan.bandwidth_mbps",)
     # Blocking, W = 10 · 12 s = 120 s; 90 % needs t_sync = 13.333 s ⇒ 150 Mbps; published 120,
     # no band.

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import dtsim
 from dtsim.scenario import set_path
-from strategies_hypothesis import COEFFICIENTS, variant_scenarios
+from strategies_hypothesis import COEFFICIENTS, budget_mode, run_many, variant_scenarios, with_changes
 from test_variants import A48, A50, assert_printed
 
 #: Sized so that the whole module runs in well under a minute on two shared cores; the
@@ -27,29 +27,6 @@ from test_variants import A48, A50, assert_printed
 _SCALE = 20 if os.environ.get("DTSIM_HYPOTHESIS_PROFILE") == "thorough" else 1
 PROPERTY = settings(max_examples=150 * _SCALE, deadline=None, suppress_health_check=list(HealthCheck))
 EQUIVALENCE = settings(max_examples=60 * _SCALE, deadline=None, suppress_health_check=list(HealthCheck))
-
-
-def _with(scenario: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    out = copy.deepcopy(scenario)
-    for path, value in changes.items():
-        set_path(out, path.replace("__", "."), value)
-    return out
-
-
-def _budget(scenario: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(scenario)
-    out["training"].pop("tokens", None)
-    out["training"].setdefault("days", 300.0)
-    return out
-
-
-def _run_many(scenarios: list[dict[str, Any]]) -> list[dtsim.Result]:
-    """The results; a point the physics refuses is not an example of the property."""
-    try:
-        return dtsim.simulate_many(scenarios)
-    except dtsim.InfeasibleError:
-        assume(False)
-        raise AssertionError("unreachable") from None
 
 
 def _same(a: dict[str, Any], b: dict[str, Any], rel: float = 1e-12) -> None:
@@ -77,8 +54,8 @@ def _outcome(scenario: dict[str, Any]) -> dict[str, Any] | None:
 def test_c_local_linear_in_duration_without_loss_multiplier(s: dict[str, Any], penalty: str, k: float) -> None:
     """Under ``replica_penalty: seed | none`` c_local ∝ T at any H, streaming or blocking:
     η does not depend on the duration and c_actual = N·F·T·u with u independent of T."""
-    s = _with(_budget(s), efficiency__replica_penalty=penalty)
-    short, long = _run_many([s, _with(s, training__days=s["training"]["days"] * k)])
+    s = with_changes(budget_mode(s), efficiency__replica_penalty=penalty)
+    short, long = run_many([s, with_changes(s, training__days=s["training"]["days"] * k)])
     assert math.isclose(long.c_local, short.c_local * k, rel_tol=1e-9)
     assert math.isclose(long.c_actual, short.c_actual * k, rel_tol=1e-9)
 
@@ -112,8 +89,8 @@ def test_more_bandwidth_never_lowers_c_local_streaming_auto_h(s: dict[str, Any],
     """Streaming with automatic H, every collective, straggler mode, replica penalty and
     strategy: a faster link shortens every WAN sync, H can only fall, c_actual stays N·F·T, and
     η_H, β (ln H) and so η_replicas can only rise."""
-    s = _budget(s)
-    slow, fast = _run_many([s, _faster(s, which, factor)])
+    s = budget_mode(s)
+    slow, fast = run_many([s, _faster(s, which, factor)])
     assert fast.c_local >= slow.c_local * (1 - 1e-12)
     assert fast.inner_steps <= slow.inner_steps
 
@@ -131,8 +108,8 @@ def test_more_bandwidth_never_lowers_c_local_streaming_fixed_h(
 ) -> None:
     """Streaming with a fixed H, without the loss multiplier: η is fixed and u = K/max(W, X)
     can only rise. (Under ``loss-multiplier`` the longer run also changes χ, §9.3.)"""
-    s = _with(_budget(s), efficiency__replica_penalty=penalty, training__inner_steps=h)
-    slow, fast = _run_many([s, _faster(s, which, factor)])
+    s = with_changes(budget_mode(s), efficiency__replica_penalty=penalty, training__inner_steps=h)
+    slow, fast = run_many([s, _faster(s, which, factor)])
     assert fast.c_local >= slow.c_local * (1 - 1e-12)
 
 
@@ -151,8 +128,8 @@ def test_more_bandwidth_never_lowers_c_local_blocking_fixed_h(
 ) -> None:
     """Blocking with a fixed H (no automatic step count anywhere): u = K/(W + X) rises as X
     falls. Hierarchical is left out: its H_regional stays automatic (erratum V1)."""
-    s = _with(_budget(s), efficiency__replica_penalty=penalty, training__inner_steps=h)
-    slow, fast = _run_many([s, _faster(s, which, factor)])
+    s = with_changes(budget_mode(s), efficiency__replica_penalty=penalty, training__inner_steps=h)
+    slow, fast = run_many([s, _faster(s, which, factor)])
     assert fast.c_local >= slow.c_local * (1 - 1e-12)
 
 
@@ -192,19 +169,19 @@ def test_blocking_auto_h_can_lose_c_local_to_more_bandwidth() -> None:
     than η_H gains. Reference case (48 × A100, N = 72), 100.17 → 100.18 Mbps; hierarchical
     N = 4,000, 102.14 → 102.15 Mbps."""
     base = {"nodes": 72, "hardware": A48, "training": {"streaming": False}}
-    slow, fast = dtsim.simulate_many([_with(base, network__wan__bandwidth_mbps=b) for b in (100.17, 100.18)])
+    slow, fast = dtsim.simulate_many([with_changes(base, network__wan__bandwidth_mbps=b) for b in (100.17, 100.18)])
     assert (slow.inner_steps, fast.inner_steps) == (200, 199)
     assert_printed(slow.compute_utilization, "0.501244", "u at 100.17 Mbps")
     assert_printed(fast.compute_utilization, "0.500016", "u at 100.18 Mbps")
     assert_printed(fast.c_local / slow.c_local, "0.997684", "c_local ratio")
     # Hierarchical: H_regional = ceil(t_glob/t_cyc) steps down the same way (N = 4,000).
-    tiered = _with(base, strategy="hierarchical", nodes=4_000)
-    slow, fast = dtsim.simulate_many([_with(tiered, network__wan__bandwidth_mbps=b) for b in (102.14, 102.15)])
+    tiered = with_changes(base, strategy="hierarchical", nodes=4_000)
+    slow, fast = dtsim.simulate_many([with_changes(tiered, network__wan__bandwidth_mbps=b) for b in (102.14, 102.15)])
     assert (slow.regional_syncs_per_global, fast.regional_syncs_per_global) == (13, 12)
     assert_printed(fast.c_local / slow.c_local, "0.962588", "hierarchical c_local ratio")
     # Streaming, the same step down raises c_local (the property above).
     streaming = dtsim.simulate_many(
-        [_with(base, training__streaming=True, network__wan__bandwidth_mbps=b) for b in (100.17, 100.18)]
+        [with_changes(base, training__streaming=True, network__wan__bandwidth_mbps=b) for b in (100.17, 100.18)]
     )
     assert streaming[1].c_local > streaming[0].c_local
 
@@ -233,7 +210,7 @@ _HIERARCHICAL_ROUNDING = {
 @given(variant_scenarios())
 @example(_HIERARCHICAL_ROUNDING)
 def test_compute_utilization_in_unit_interval(s: dict[str, Any]) -> None:
-    (r,) = _run_many([s])
+    (r,) = run_many([s])
     assert 0.0 < r.compute_utilization <= 1.0
     if r.bw_duty_cycle is not None:
         assert 0.0 < r.bw_duty_cycle <= 1.0
@@ -243,7 +220,7 @@ def test_compute_utilization_in_unit_interval(s: dict[str, Any]) -> None:
 @given(variant_scenarios(training__streaming=True, training__inner_steps="auto"))
 @example(_HIERARCHICAL_ROUNDING)
 def test_compute_utilization_is_one_for_streaming_auto_h(s: dict[str, Any]) -> None:
-    (r,) = _run_many([s])
+    (r,) = run_many([s])
     assert r.compute_utilization == 1.0
     assert r.bottleneck == "compute"
 
@@ -253,8 +230,8 @@ def test_compute_utilization_is_one_for_streaming_auto_h(s: dict[str, Any]) -> N
 def test_blocking_duty_cycles(s: dict[str, Any]) -> None:
     """§9.2, §9.4: under blocking with N > 1, 0 < u < 1; bw_duty_cycle = 1 − u where reported;
     c_actual(blocking) / c_actual(streaming) = u_blocking / u_streaming at equal H."""
-    s = _budget(s)
-    blocking, streaming = _run_many([s, _with(s, training__streaming=True)])
+    s = budget_mode(s)
+    blocking, streaming = run_many([s, with_changes(s, training__streaming=True)])
     assume(blocking.nodes > 1)
     assert 0.0 < blocking.compute_utilization < 1.0
     if blocking.bw_duty_cycle is not None:
@@ -273,7 +250,7 @@ def test_flat_only_keys_are_null_exactly_where_the_spec_says(s: dict[str, Any]) 
     """§9.4: bw_duty_cycle and comm_gb_per_sync are reported for flat DiLoCo (and a hierarchical
     fallback) with N > 1; null at N = 1 and for hierarchical (G ≥ 2), pp-diloco and moe-ep.
     comm_gb_per_sync = 2·P·bits/C_r/8e9, × (N−1)/N under ring."""
-    (r,) = _run_many([s])
+    (r,) = run_many([s])
     flat = r.strategy == "diloco" or (r.strategy == "hierarchical" and r.inner_steps_regional is None)
     if not flat or r.nodes == 1:
         assert r.bw_duty_cycle is None and r.comm_gb_per_sync is None
@@ -291,7 +268,7 @@ def test_flat_only_keys_are_null_exactly_where_the_spec_says(s: dict[str, Any]) 
 @given(variant_scenarios(efficiency__replica_penalty="loss-multiplier"))
 def test_replica_loss_multiplier_is_one_exactly_where_the_spec_says(s: dict[str, Any]) -> None:
     """§2.5: m = 1 at N = 1 and, under ``replica_h_scaling: log``, at H ≤ 1; m ≥ 1 always."""
-    (r,) = _run_many([s])
+    (r,) = run_many([s])
     assert r.replica_loss_multiplier >= 1.0
     if r.nodes == 1 or (s["efficiency"]["replica_h_scaling"] == "log" and r.inner_steps <= 1):
         assert r.replica_loss_multiplier == 1.0
@@ -314,7 +291,7 @@ def test_a_batch_mixing_every_variant_value_equals_the_single_evaluations() -> N
     """Each value of each switch at least once in one batch of every strategy."""
     base = {"nodes": 64, "hardware": A50, "model": {"params": 100e9}}
     points = [
-        _with(base, **{path.replace(".", "__"): value})
+        with_changes(base, **{path.replace(".", "__"): value})
         for path, value in (
             ("physics", "revised"),
             ("network.straggler", "relay"),
@@ -335,16 +312,16 @@ def test_a_batch_mixing_every_variant_value_equals_the_single_evaluations() -> N
         )
     ]
     points += [
-        _with(p, efficiency__replica_penalty="loss-multiplier", efficiency__replica_h_scaling="none")
+        with_changes(p, efficiency__replica_penalty="loss-multiplier", efficiency__replica_h_scaling="none")
         for p in points[:3]
     ]
     strategies: list[dict[str, Any]] = []
     for p in points:
         strategies += [
             p,
-            _with(p, strategy="hierarchical"),
-            _with(p, strategy="pp-diloco", model__params=500e9),
-            _with(p, strategy="moe-ep", model={"total_params": 400e9, "active_params": 50e9}),
+            with_changes(p, strategy="hierarchical"),
+            with_changes(p, strategy="pp-diloco", model__params=500e9),
+            with_changes(p, strategy="moe-ep", model={"total_params": 400e9, "active_params": 50e9}),
         ]
     for single, result in zip([dtsim.simulate(s) for s in strategies], dtsim.simulate_many(strategies), strict=True):
         _same(result.to_dict(), single.to_dict())
@@ -361,7 +338,7 @@ def test_a_sweep_over_a_coefficient_equals_simulate(s: dict[str, Any], axis: tup
     path, values = axis
     batch = dtsim.sweep(s, {path: values})
     for row, value in zip(batch.to_dicts(), values, strict=True):
-        expected = _outcome(_with(s, **{path.replace(".", "__"): value}))
+        expected = _outcome(with_changes(s, **{path.replace(".", "__"): value}))
         if expected is None:
             assert row["feasible"] is False and row["infeasible_reason"]
             continue
@@ -410,12 +387,12 @@ def _irrelevant_paths(s: dict[str, Any], r: dtsim.Result) -> list[str]:
 def test_keys_that_do_not_apply_have_no_effect(s: dict[str, Any], data: st.DataObject) -> None:
     """§1 Independence: a key that matters only under another key's value is accepted under the
     others and has no effect there."""
-    (r,) = _run_many([s])
+    (r,) = run_many([s])
     changed = copy.deepcopy(s)
     for path in _irrelevant_paths(s, r):
         draw = _IRRELEVANT_DRAWS[path] if path in _IRRELEVANT_DRAWS else COEFFICIENTS[path]
         set_path(changed, path, data.draw(draw, label=path))
-    (other,) = _run_many([changed])
+    (other,) = run_many([changed])
     _same(other.to_dict(), r.to_dict())
 
 
@@ -425,7 +402,7 @@ def test_the_two_folds_differ_only_where_the_spec_says(s: dict[str, Any]) -> Non
     """§2.2 step 5: the folds ``eta`` and ``chi`` share c_quality; they differ in c_local, η,
     eta_chinchilla, strict_threshold_multiple and η_replicas (reported as 1.0 under ``chi``;
     the spec's list omits it, erratum V2)."""
-    eta, chi = _run_many([_with(s, efficiency__replica_fold=f) for f in ("eta", "chi")])
+    eta, chi = run_many([with_changes(s, efficiency__replica_fold=f) for f in ("eta", "chi")])
     a, b = eta.to_dict(), chi.to_dict()
     differing = {"c_local", "eta", "eta_chinchilla", "strict_threshold_multiple", "eta_replicas"}
     _same(
@@ -441,7 +418,7 @@ def test_the_two_folds_differ_only_where_the_spec_says(s: dict[str, Any]) -> Non
 @given(variant_scenarios(network__straggler="threshold"))
 def test_threshold_straggler_is_none(s: dict[str, Any]) -> None:
     """§7: ``threshold`` is identical to ``none``."""
-    threshold, none = _run_many([s, _with(s, network__straggler="none")])
+    threshold, none = run_many([s, with_changes(s, network__straggler="none")])
     _same(threshold.to_dict(), none.to_dict())
 
 
@@ -451,8 +428,8 @@ def test_collective_orderings(s: dict[str, Any], nodes: int) -> None:
     """§6: ``tree`` is never faster than ``seed``; ``ring`` is faster than ``seed`` exactly when
     V/BW_up + V/BW_down > (2n² − 3n)·lat; ``ring`` at n = 2 halves the bandwidth term and
     doubles the latency term."""
-    s = _with(s, nodes=nodes)
-    seed, ring, tree = _run_many([_with(s, network__collective=c) for c in ("seed", "ring", "tree")])
+    s = with_changes(s, nodes=nodes)
+    seed, ring, tree = run_many([with_changes(s, network__collective=c) for c in ("seed", "ring", "tree")])
     assert tree.sync_s >= seed.sync_s
     f = seed.straggler_factor
     wan = s["network"]["wan"]

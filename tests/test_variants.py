@@ -1445,7 +1445,7 @@ def test_section_11_coefficients(case: Case) -> None:
 def test_section_11_3_hidden_size_rule(params: float, hidden: int, deviation_pct: str) -> None:
     """§11.3: h = 0.03·√P against published hidden sizes; a fixed depth of 1/(12·0.03²) ≈ 92.6."""
     assert_printed(100 * (float(hidden_size(params)) / hidden - 1), deviation_pct, "deviation %")
-    assert_printed(1 / (12 * 0.03**2), "92.6", "depth")
+    assert_printed(params / (12 * float(hidden_size(params)) ** 2), "92.6", "depth")  # P = 12·L·h²
 
 
 # ── §13.2 nodes_for_target under the revised physics ───────────────────────────────────────────
