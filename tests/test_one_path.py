@@ -187,11 +187,11 @@ def test_cross_field_rules_hold_in_sweeps() -> None:
 def test_a_partial_section_keeps_the_defaults_of_the_keys_it_omits(
     section: str, given: dict[str, Any], kept: dict[str, Any]
 ) -> None:
-    from dtsim.normalize import normalize, raw_columns, stack_columns
+    from dtsim.normalize import normalize, stack_scenarios
 
     scenario: dict[str, Any] = {"nodes": 72}
     set_path(scenario, section, given)
-    normalized = normalize(stack_columns([raw_columns(dtsim.Scenario.model_validate(scenario))]))
+    normalized = normalize(stack_scenarios([dtsim.Scenario.model_validate(scenario)]))
     for key, value in kept.items():
         assert normalized[f"{section}.{key}"][0] == value, key
     # and therefore the same numbers as the section left out (every given value is a default; a

@@ -182,7 +182,7 @@ def test_a_range_axis_gives_the_listed_values() -> None:
         ({"nodes": [[1, 2], [3]]}, "nodes", "flat list"),
         ({"nodes": [[1, 2], [3, 4]]}, "nodes", "flat list"),
         ({"nodes": np.ones((2, 2))}, "nodes", "one-dimensional"),
-        ({"nodes": [1, {"a": 1}]}, "nodes", "expected numbers"),
+        ({"nodes": [1, {"a": 1}]}, "nodes", "expected a number, got dict"),
         ({"nodes": [1, {1, 2}]}, "nodes", "flat list"),
         ({"nodes": ["many"]}, "nodes", "expected numbers"),
         ({"nodes": {1, 2}}, "nodes", "expected a list"),

@@ -237,7 +237,7 @@ def test_export_is_the_library(client: TestClient, what: str, fmt: str) -> None:
             "/api/sweep",
             {"scenario": REFERENCE, "axes": [{"path": "nodes", "values": [1, None]}]},
             ["body", "axes", 0, "values"],
-            "expected numbers",
+            "expected a number, got None",
         ),
         (
             "/api/sweep",
@@ -521,7 +521,7 @@ def test_location_reads_indexes() -> None:
 
 
 def test_sweep_null_value_is_refused_by_the_library() -> None:
-    with pytest.raises(dtsim.ScenarioError, match=r"nodes = None: expected numbers"):
+    with pytest.raises(dtsim.ScenarioError, match=r"nodes = None: expected a number, got None"):
         dtsim.sweep({"nodes": 1}, {"nodes": [1, None]})
-    with pytest.raises(dtsim.ScenarioError, match=r"nodes = None: expected numbers"):
+    with pytest.raises(dtsim.ScenarioError, match=r"nodes = None: expected a number, got None"):
         dtsim.sweep({"nodes": 1}, {"nodes": np.array([None, 2], dtype=object)})

@@ -3,7 +3,7 @@
 ::
 
     scenario (dict | file | Scenario | row of a batch | sweep point)
-      → raw columns   (``dtsim.normalize.raw_columns``: what the user gave)
+      → raw columns   (``dtsim.normalize.stack_scenarios``: what the user gave)
       → rules         (``dtsim.rules``: cross-field refusals, vectorised)
       → normalise     (``dtsim.normalize``: presets and defaults per point)
       → compile       (``dtsim.inputs``: SI arrays and variant codes)
@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 from dtsim.errors import DtsimError, InfeasibleError, ScenarioError
 from dtsim.fields import field_spec
 from dtsim.inputs import Inputs, compile_inputs
-from dtsim.normalize import RELIABILITY_ON, Columns, normalize, raw_columns, stack_columns, stack_scenarios
+from dtsim.normalize import RELIABILITY_ON, Columns, normalize, stack_scenarios
 from dtsim.outcome import Outcome, outcome
 from dtsim.result import RESULT_KEYS, Batch, Result
 from dtsim.rules import check_columns, deferred
@@ -231,7 +231,7 @@ def _scatter(refusal: Refusal, idx: np.ndarray, n: int) -> Refusal:
 def compile_scenario(scenario: ScenarioLike) -> Inputs:
     """One scenario through rules, normalisation and compile: its ``Inputs`` (a batch of one)."""
     (parsed,) = _scenarios(scenario)[:1]
-    raw = stack_columns([raw_columns(parsed)])
+    raw = stack_scenarios([parsed])
     check_columns(raw)
     return compile_inputs(normalize(raw))
 
@@ -255,7 +255,7 @@ def trace(scenario: ScenarioLike) -> Trace:
     raise as ``simulate`` does."""
     result = simulate(scenario)
     (parsed,) = _scenarios(scenario)[:1]
-    raw = stack_columns([raw_columns(parsed)])
+    raw = stack_scenarios([parsed])
     normalized = normalize(raw)
     strategy = str(normalized["strategy"][0])
     with np.errstate(all="ignore"):
@@ -483,7 +483,7 @@ def plan_sweep(scenario: ScenarioLike, axes: Mapping[str, Any], grid: bool = Fal
         if not isinstance(path, str):
             raise ScenarioError(_shown(path), None, "a field path is text, e.g. network.wan.bandwidth_mbps")
         validated[path] = _validated_axis(path, values)
-    fixed = stack_columns([raw_columns(base)])
+    fixed = stack_scenarios([base])
     if any(path.startswith("reliability.") for path in validated):
         fixed[RELIABILITY_ON] = np.array([True])
     if grid:

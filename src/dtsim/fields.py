@@ -23,6 +23,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from dtsim.errors import ScenarioError
+from dtsim.numbers import number_problem
 from dtsim.scenario import Scenario
 
 __all__ = ["FIELDS", "FieldSpec", "Kind", "field_spec", "fields", "sweepable_paths"]
@@ -94,14 +95,17 @@ class FieldSpec:
 
     def _numeric_column(self, values: Any) -> np.ndarray:
         arr = np.asarray(values)
-        if arr.dtype == object:
+        if arr.dtype == object:  # mixed Python values: each through the one numeric validator
             items = list(arr.ravel())
-            bad = next((v for v in items if isinstance(v, bool) or not isinstance(v, int | float | np.number)), _NONE)
-            if bad is not _NONE or not items:  # a null value is bad too
-                raise ScenarioError(self.path, None if bad is _NONE else bad, "expected numbers")
-            if any(isinstance(v, int) and abs(v) > 2**1023 for v in items):
-                raise ScenarioError(self.path, "a huge integer", "expected numbers within the floating-point range")
-            arr = np.array([float(v) for v in items])
+            if not items:
+                raise ScenarioError(self.path, None, "expected numbers")
+            converted = []
+            for item in items:
+                number, problem = number_problem(item)
+                if problem is not None:
+                    raise ScenarioError(self.path, item, problem)
+                converted.append(number)
+            arr = np.array(converted, dtype=float)
         if arr.dtype.kind not in "iuf":
             shown = arr.ravel()[:1].tolist()
             raise ScenarioError(self.path, shown[0] if shown else None, "expected numbers")
@@ -158,10 +162,6 @@ class FieldSpec:
         if self.kind in ("choice", "text"):
             return text
         return parse_value(text, self.path)
-
-
-#: "No value found" (``None`` is a value a sweep may be given, and refused).
-_NONE: Any = object()
 
 
 def _has_text(values: Any) -> bool:

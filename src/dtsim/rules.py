@@ -185,6 +185,6 @@ def check_scenario(scenario: Scenario) -> None:
     """The rules on one validated scenario (unless ``deferred``)."""
     if _DEFERRED.get():
         return
-    from dtsim.normalize import raw_columns, stack_columns
+    from dtsim.normalize import stack_scenarios
 
-    check_columns(stack_columns([raw_columns(scenario)]))
+    check_columns(stack_scenarios([scenario]))

@@ -36,7 +36,7 @@ from dtsim.analyses.families import FAMILY_SETS, Candidate, Family, FamilySet, o
 from dtsim.analyses.paper_search import Choice, PaperSearch
 from dtsim.engine import sweep
 from dtsim.errors import ScenarioError
-from dtsim.normalize import normalize, raw_columns, stack_columns
+from dtsim.normalize import normalize, stack_scenarios
 from dtsim.scenario import Scenario, parse_scenario, set_path
 
 __all__ = [
@@ -308,7 +308,7 @@ class _Evaluator:
 def _node(scenario: Scenario) -> dict[str, Any]:
     """The node's gpu, gpus_per_node and precision after normalisation (None where a custom
     node leaves them out) and its activation compression."""
-    columns = normalize(stack_columns([raw_columns(scenario)]))
+    columns = normalize(stack_scenarios([scenario]))
     gpus = columns["hardware.gpus_per_node"][0]
     return {
         "gpu": columns["hardware.gpu"][0],

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from dtsim.engine import compile_scenario
-from dtsim.normalize import normalize, raw_columns, stack_columns
+from dtsim.normalize import normalize, stack_scenarios
 from dtsim.physics.memory import max_dense_params, pipeline_stages
 from dtsim.scenario import Scenario, parse_scenario
 from dtsim.units import BILLION
@@ -104,7 +104,7 @@ class NodeContext:
 def node_context(base: Scenario) -> NodeContext:
     """The ``NodeContext`` of a base scenario (a dense flat run of its node)."""
     inp = compile_scenario(base)
-    columns = normalize(stack_columns([raw_columns(base)]))
+    columns = normalize(stack_scenarios([base]))
     return NodeContext(
         max_params=float(max_dense_params(inp.node_memory_bytes, inp.bytes_per_param)[0]),
         wan_upload_mbps=float(columns["network.wan.upload_mbps"][0]),

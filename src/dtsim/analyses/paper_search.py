@@ -35,7 +35,8 @@ from numpy.typing import NDArray
 from dtsim.analyses.families import Family
 from dtsim.engine import evaluate_columns
 from dtsim.inputs import compile_inputs
-from dtsim.normalize import Columns, normalize, raw_columns, stack_columns
+from dtsim.normalize import Columns, normalize, stack_scenarios
+from dtsim.physics.compute import training_flop
 from dtsim.result import Batch
 from dtsim.scenario import Scenario, parse_scenario, set_path
 
@@ -53,12 +54,11 @@ _BOUND_MARGIN = 1e-9
 
 @dataclass(frozen=True)
 class Choice:
-    """A selected candidate: its family, node count, whether its metric reaches the target, and
-    its result row (the keys of ``dtsim.Result``)."""
+    """A selected candidate: its family, node count and result row (the keys of
+    ``dtsim.Result``)."""
 
     family: int
     nodes: int
-    meets: bool
     row: dict[str, Any]
 
 
@@ -141,7 +141,7 @@ class PaperSearch:
             template[i] = templates[key]
         self.templates = tuple(scenarios)
         self.template = template
-        self.stacked = stack_columns([raw_columns(s) for s in scenarios])
+        self.stacked = stack_scenarios(scenarios)
         self.normalized = normalize(self.stacked)
         self.params = np.array([f.fields["model.params"] for f in self.families])
         self.group = np.array([f.fields.get("network.nodes_per_group", np.nan) for f in self.families])
@@ -174,7 +174,10 @@ class PaperSearch:
         inputs = compile_inputs(self.normalized)
         template = self.template
         per_node = (inputs.node_flop_per_s * inputs.budget_s)[template]
-        flop = inputs.flop_per_param_token[template] * inputs.tokens_per_param[template] * self.params**2
+        # C = φ·P·D at D = k·P (k tokens per parameter; multiplied by OT below)
+        flop = training_flop(
+            self.params, inputs.tokens_per_param[template] * self.params, inputs.flop_per_param_token[template]
+        )
         floor = np.asarray(self.min_nodes, dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
             need = self.target * (1.0 - _BOUND_MARGIN) / per_node
@@ -266,7 +269,7 @@ class PaperSearch:
 
     def _choice(self, picks: _Picks, point: int) -> Choice:
         row = picks.columns.row(point)
-        return Choice(int(picks.family[point]), int(picks.nodes[point]), bool(row[self.metric] >= self.target), row)
+        return Choice(int(picks.family[point]), int(picks.nodes[point]), row)
 
     # ----------------------------------------------------------------------------------------
     # Searches per option

@@ -34,8 +34,15 @@ from dtsim.analyses.cheapest import (
     paper_cheapest,
     paper_space,
 )
-from dtsim.analyses.paper_data import PaperRow, PaperTableSpec, paper_options, paper_scenario, paper_table_specs
-from dtsim.normalize import normalize, raw_columns, stack_columns
+from dtsim.analyses.paper_data import (
+    PaperRow,
+    PaperTableSpec,
+    paper_options,
+    paper_overtraining_range,
+    paper_scenario,
+    paper_table_specs,
+)
+from dtsim.normalize import normalize, stack_scenarios
 from dtsim.scenario import Scenario, parse_scenario
 from dtsim.units import BILLION
 
@@ -242,7 +249,7 @@ def _cells(winner: CheapestWinner, label: str) -> dict[str, str]:
 
 def _caption(spec: PaperTableSpec, base: Scenario, space: PaperSpace) -> str:
     """The paper's caption of a table, with the values of the scenario and the search."""
-    columns = normalize(stack_columns([raw_columns(base)]))
+    columns = normalize(stack_scenarios([base]))
     days = float(columns["training.days"][0])
     mfu = float(columns["training.mfu"][0])
     ratio = float(columns["compression.pseudo_gradient"][0])
@@ -308,6 +315,10 @@ def table_markdown(spec: PaperTableSpec, caption: str, rows: Sequence[PaperTable
     return "\n".join(lines) + "\n"
 
 
+#: The paper's inclusive bounds on the overtraining ratio (paper_tables.md §2.6), the default.
+PAPER_OVERTRAINING_RANGE = paper_overtraining_range()
+
+
 def paper_tables(
     table: TableName = "all",
     scenario: ScenarioInput | None = None,
@@ -315,7 +326,7 @@ def paper_tables(
     hardware_options: HardwareOptions | None = "paper",
     size_grid: Numbers | None = None,
     group_sizes: Numbers | None = None,
-    overtraining_range: Numbers | None = (1.0, 100.0),
+    overtraining_range: Numbers | None = PAPER_OVERTRAINING_RANGE,
     max_nodes: Count = 100_000,
 ) -> PaperTablesResult:
     """The published paper's three minimum-cost tables (C_local targets, bandwidth, latency).
@@ -404,7 +415,7 @@ def paper_tables_job(
     hardware_options: HardwareOptions | None = "paper",
     size_grid: Numbers | None = None,
     group_sizes: Numbers | None = None,
-    overtraining_range: Numbers | None = (1.0, 100.0),
+    overtraining_range: Numbers | None = PAPER_OVERTRAINING_RANGE,
     max_nodes: Count = 100_000,
 ) -> PaperTablesJob:
     """The arguments of ``paper_tables`` validated, and the search of each row (see

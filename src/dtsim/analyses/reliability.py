@@ -3,7 +3,6 @@ and every mitigation side by side (reliability.md §13)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +10,7 @@ import numpy as np
 
 from dtsim.analyses._args import ScenarioInput
 from dtsim.analyses._args import scenario_argument as _scenario
-from dtsim.analyses._result import AnalysisResult
+from dtsim.analyses._result import AnalysisResult, plain
 from dtsim.engine import compile_scenario, simulate
 from dtsim.errors import InfeasibleError
 from dtsim.outcome import RELIABILITY_KEYS, failure_window_s, reliability_outcome
@@ -20,14 +19,6 @@ from dtsim.scenario import Scenario
 from dtsim.strategies import schedule
 
 __all__ = ["MitigationRow", "MitigationTable", "ReliabilityBlock", "mitigation_table", "reliability"]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 @dataclass(frozen=True)
@@ -95,7 +86,7 @@ def reliability(scenario: ScenarioInput) -> ReliabilityBlock:
         sched = schedule(strategy, inputs)
         block = reliability_outcome(inputs, sched, failure_window_s(inputs, sched))
     assert block is not None
-    values = {key: _plain(np.asarray(block[key])[0]) for key in ("mitigation", *RELIABILITY_KEYS)}
+    values = {key: plain(np.asarray(block[key])[0]) for key in ("mitigation", *RELIABILITY_KEYS)}
     values["gpu_memory_checkpoint_feasible"] = bool(values["gpu_memory_checkpoint_feasible"])
     values["gpus"] = int(np.asarray(block["gpus"])[0])
     values["straggler_factor"] = float(np.asarray(block["straggler_factor"])[0])

@@ -23,6 +23,8 @@ from dtsim.physics.hardware import (
     gpu_catalogue,
     h100_equivalents,
     legitimate_systems,
+    node_memory_gb,
+    node_peak_pflops,
 )
 from dtsim.physics.hardware import max_gpus_under_threshold as max_gpu_count
 from dtsim.physics.memory import max_dense_params
@@ -96,13 +98,13 @@ def max_gpus_under_threshold(
             threshold_h100_eq,
             f"below one {gpu} ({spec.fp16_tflops / H100_EQUIVALENT_TFLOPS:.3g} H100-eq)",
         )
-    memory_gb = gpus * spec.memory_gb
+    memory_gb = float(node_memory_gb(gpus, spec.memory_gb))
     return MaxGpusResult(
         gpu=gpu,
         threshold_h100_eq=threshold,
         memory_limit_gb=limit,
         gpus_per_node=gpus,
-        node_pflops_fp16=gpus * spec.fp16_tflops * TFLOPS / PFLOPS,
+        node_pflops_fp16=float(node_peak_pflops(gpus, spec.fp16_tflops)),
         node_memory_gb=memory_gb,
         max_params=float(max_dense_params(memory_gb * GB, PRECISIONS["fp16"].training_state_bytes)),
         h100_equivalents=float(h100_equivalents(gpus * spec.fp16_tflops)),

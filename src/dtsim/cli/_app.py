@@ -15,9 +15,9 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from dtsim.cli._text import console, fail, plain, show
+from dtsim.cli._text import console, fail, plain, print_json, show
 from dtsim.engine import LinearAxis, LogAxis
-from dtsim.errors import ScenarioError
+from dtsim.errors import DtsimError, ScenarioError
 from dtsim.fields import field_spec
 from dtsim.result import RESULT_INFO, RESULT_KEYS
 from dtsim.scenario import load_documents
@@ -59,9 +59,17 @@ _fail = fail
 _show = show
 
 
+def _print_json(data: Any, *, cause: str) -> None:
+    """``data`` as valid JSON on stdout; a non-finite number is one line naming it (status 2)."""
+    try:
+        print_json(data, cause=cause)
+    except DtsimError as exc:
+        fail(exc)
+
+
 def _print_rows(rows: list[dict[str, Any]], fmt: Format, title: str | None = None) -> None:
     if fmt is Format.json:
-        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
+        _print_json(rows, cause="these results")
     elif fmt is Format.csv:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else list(RESULT_KEYS), lineterminator="\n")
@@ -154,18 +162,3 @@ def _lazy_axis(path: str, spec: str) -> LinearAxis | LogAxis | None:
     if integer or start <= 0 or stop <= 0 or not third.is_integer() or not LAZY_AXIS_VALUES < third <= MAX_AXIS_VALUES:
         return None  # a log range on an integer field drops repeated values: listed whole
     return LogAxis(float(np.log10(start)), float(np.log10(stop)), int(third))  # as np.logspace is given them
-
-
-def _print_records(rows: list[dict[str, Any]], fmt: Format, title: str) -> None:
-    """Rows of records: JSON list, CSV, or a table with one column per row."""
-    if fmt is not Format.table:
-        _print_rows(rows, fmt)
-        return
-    table = Table(title=plain(title), header_style="bold")
-    table.add_column("", no_wrap=True)
-    for row in rows:
-        table.add_column(plain(row.get("year", "")), justify="right")
-    for key in rows[0] if rows else []:
-        if key != "year":
-            table.add_row(key, *[show(row.get(key)) for row in rows])
-    console().print(table)

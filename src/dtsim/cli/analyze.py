@@ -13,6 +13,7 @@ from dtsim.analyses import ANALYSES, analyze, describe_analyses
 from dtsim.cli._app import (
     Format,
     _fail,
+    _print_json,
     _print_rows,
     _read_args,
     _show,
@@ -153,7 +154,7 @@ def hardware(
     except DtsimError as exc:
         _fail(exc)
     if format is Format.json:
-        sys.stdout.write(json.dumps(listing, indent=1) + "\n")
+        _print_json(listing, cause="the catalogue")
         return
     for title, rows in (("GPU catalogue", listing["gpus"]), ("Node presets", listing["presets"])):
         if format is Format.csv:

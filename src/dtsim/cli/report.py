@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +17,7 @@ from dtsim.cli._app import (
     _csv_value,
     _fail,
     _parse_overrides,
+    _print_json,
     app,
 )
 from dtsim.cli._text import console
@@ -184,7 +184,7 @@ def paper_tables_command(
     if format is PaperFormat.markdown:
         sys.stdout.write(result["markdown"])
     elif format is PaperFormat.json:
-        sys.stdout.write(json.dumps(result, indent=1) + "\n")
+        _print_json(result, cause="the paper's tables")
     else:
         rows = [
             {

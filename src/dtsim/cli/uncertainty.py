@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dtsim.cli._app import Format, _fail, _print_rows, _show, app
+from dtsim.cli._app import Format, _fail, _print_json, _print_rows, _show, app
 from dtsim.errors import DtsimError, InfeasibleError, ScenarioError
 
 #: Seconds a run may take before a progress bar appears.
@@ -114,7 +112,7 @@ def uncertainty(
         for name, svg in figures.items():
             (plots / f"{name}.svg").write_text(svg, "utf-8")
     if format is Format.json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=1) + "\n")
+        _print_json(result.to_dict(), cause="the uncertainty run")
     elif format is Format.csv:
         _print_rows(result.rows(), format)
     else:

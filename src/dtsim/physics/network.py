@@ -12,11 +12,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dtsim.physics.registry import Registry
+from dtsim.units import BITS_PER_BYTE
 
 __all__ = [
     "COLLECTIVES",
     "STRAGGLERS",
     "STRAGGLER_PER_DOUBLING",
+    "bytes_per_sync",
     "duty_cycle",
     "min_inner_steps",
     "pseudo_gradient_volume_bits",
@@ -142,6 +144,13 @@ def traffic_share(collective: ArrayLike, participants: ArrayLike) -> Array:
     the ring all-reduce, 1 for the parameter server and the tree (variants.md §6)."""
     n = np.asarray(participants, float)
     return np.where(np.asarray(collective) == COLLECTIVES.code("ring"), (n - 1.0) / n, 1.0)
+
+
+def bytes_per_sync(volume_bits: ArrayLike, collective: ArrayLike, participants: ArrayLike) -> Array:
+    """``comm_gb_per_sync`` in bytes: 2·V/8 per node per synchronisation (one upload and one
+    download of the pseudo-gradient, V = P·bits/C_r), × (n−1)/n under the ring all-reduce
+    (variants.md §9.4, §16; ``traffic_share``)."""
+    return 2.0 * np.asarray(volume_bits, float) / BITS_PER_BYTE * traffic_share(collective, participants)
 
 
 def sync_time_s(

@@ -61,6 +61,7 @@ __all__ = [
     "eta_mitigation_corrected",
     "expert_parallel_node_state_params",
     "fail_slow_excess",
+    "flat_settings",
     "goodput",
     "goodput_async",
     "goodput_backup_workers",
@@ -175,17 +176,24 @@ def codes(field: str, names: str | Sequence[str], table: Sequence[str]) -> NDArr
     return np.asarray(out, dtype=np.int64)
 
 
-def block_arguments(section: Mapping[str, Any] | None = None) -> dict[str, NDArray[np.generic]]:
-    """The ``reliability`` section of one scenario (nested as in the scenario file, omitted keys
-    taking ``DEFAULTS``) as ``reliability_block`` keyword arguments in core units: names as
-    codes, GB/s as bytes/s, a null ``write_s`` as NaN. ScenarioError names a field whose
-    categorical value is unknown (range checks belong to the scenario schema)."""
+def flat_settings(section: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The ``reliability`` section of one scenario (nested as in the scenario file) with
+    ``DEFAULTS`` for the keys it omits, as flat dotted keys (``checkpoint.mode``)."""
     flat: dict[str, Any] = dict(DEFAULTS)
     for key, value in (section or {}).items():
         if isinstance(value, Mapping):
             flat.update({f"{key}.{inner}": v for inner, v in value.items()})
         else:
             flat[key] = value
+    return flat
+
+
+def block_arguments(section: Mapping[str, Any] | None = None) -> dict[str, NDArray[np.generic]]:
+    """The ``reliability`` section of one scenario (nested as in the scenario file, omitted keys
+    taking ``DEFAULTS``) as ``reliability_block`` keyword arguments in core units: names as
+    codes, GB/s as bytes/s, a null ``write_s`` as NaN. ScenarioError names a field whose
+    categorical value is unknown (range checks belong to the scenario schema)."""
+    flat = flat_settings(section)
     write_s = flat["checkpoint.write_s"]
     return {
         "model": codes("reliability.model", flat["model"], RELIABILITY_MODELS)[0],

@@ -1,6 +1,6 @@
 """Report figures (matplotlib, SVG): every curve comes from ``sweep`` and the analyses.
 
-Each figure is a ``matplotlib.figure.Figure`` drawn inside ``matplotlib.rc_context(STYLE)``, so
+Each figure is a ``matplotlib.figure.Figure`` drawn inside ``matplotlib.rc_context(style())``, so
 importing this module changes no global state. The style keeps text as text in the SVG
 (``svg.fonttype: none``), salts element ids with a fixed string (the same figure gives the same
 bytes), and draws series in the Okabe-Ito colour-blind-safe palette; ``render_figure`` prefixes
@@ -29,7 +29,6 @@ __all__ = [
     "CONFIGURATIONS",
     "FIGURES",
     "OKABE_ITO",
-    "STYLE",
     "FigureSpec",
     "assumptions_line",
     "prefix_svg_ids",
@@ -96,10 +95,6 @@ def style() -> Any:
         "axes.prop_cycle": cycler(color=OKABE_ITO),
         "legend.frameon": False,
     }
-
-
-#: Kept for callers that read the style as a mapping (the cycler is built on demand by ``style``).
-STYLE: dict[str, Any] = {"svg.fonttype": "none", "svg.hashsalt": "dtsim", "font.size": 9}
 
 
 def _assumption_parts(scenario: Mapping[str, Any]) -> dict[str, str]:

@@ -41,6 +41,7 @@ from dtsim.analyses.cheapest import (
 )
 from dtsim.analyses.paper_data import paper_options, paper_scenario, paper_table_specs, paper_text_10_mbps_cost_usd
 from dtsim.analyses.paper_tables import (
+    PAPER_OVERTRAINING_RANGE,
     TABLES,
     OneTable,
     PaperTableRow,
@@ -53,6 +54,7 @@ from dtsim.analyses.paper_tables import (
 )
 from dtsim.engine import simulate, sweep
 from dtsim.parallel import run_tasks
+from dtsim.physics.network import up_and_down_s
 from dtsim.report.formats import money
 from dtsim.report.render import superscript_powers
 
@@ -128,7 +130,7 @@ def _cheapest_task(one: _FigureSearch) -> functools.partial[CheapestConfigResult
     target, (upload, download), search = one
     scenario = _scenario()
     scenario["network"] = {"wan": _wan(upload, download)}
-    space = paper_space("paper", None, None, (1.0, 100.0))
+    space = paper_space("paper", None, None, PAPER_OVERTRAINING_RANGE)
     return functools.partial(
         paper_cheapest, analysis_base(scenario), target, "c_local", search, 100_000, space, every_option=False
     )
@@ -170,8 +172,9 @@ def centralized_cost(target: float, scenario: Mapping[str, Any] | None = None) -
 
 
 def _equivalent_mbps(upload_mbps: float, download_mbps: float) -> float:
-    """The symmetric bandwidth with the same WAN transfer time per sync, V/up + V/down."""
-    return 2.0 / (1.0 / upload_mbps + 1.0 / download_mbps)
+    """The symmetric bandwidth B with the same WAN transfer time per sync: 2V/B = V/up + V/down
+    (``up_and_down_s``, per bit of volume)."""
+    return 2.0 / float(up_and_down_s(1.0, upload_mbps, download_mbps))
 
 
 def _figure_searches(

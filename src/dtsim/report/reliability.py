@@ -21,11 +21,11 @@ from dtsim.errors import ScenarioError
 from dtsim.physics.hardware import PRECISIONS, gpu_catalogue
 from dtsim.physics.memory import max_dense_params
 from dtsim.physics.reliability import (
-    DEFAULTS,
     MITIGATIONS,
     RELIABILITY_MODELS,
     block_arguments,
     codes,
+    flat_settings,
     reliability_block,
 )
 from dtsim.units import DAY_S, DEFAULT_BUDGET_DAYS, GB
@@ -226,15 +226,8 @@ def _figure() -> Any:
 
 
 def _flat_settings(settings: Mapping[str, Any] | None, model: str) -> dict[str, Any]:
-    """The settings with defaults, as flat dotted keys (for titles and text)."""
-    flat: dict[str, Any] = dict(DEFAULTS)
-    for key, value in (settings or {}).items():
-        if isinstance(value, Mapping):
-            flat.update({f"{key}.{inner}": v for inner, v in value.items()})
-        else:
-            flat[key] = value
-    flat["model"] = model
-    return flat
+    """The settings with defaults, as flat dotted keys (for titles and text), and the model."""
+    return {**flat_settings(settings), "model": model}
 
 
 def settings_from(overrides: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,8 +15,7 @@ from typing import Any
 
 from dtsim.engine import simulate
 from dtsim.errors import DtsimError
-from dtsim.report.content import Failure, ReportContext, SectionContent, Stated, error_message
-from dtsim.report.formats import format_value
+from dtsim.report.content import Failure, ReportContext, SectionContent, Stated, error_message, stated_numbers
 from dtsim.report.render import text_md
 from dtsim.report.tables import UnavailableAnalysis, merge_scenario
 from dtsim.report.templates import resolved_fields
@@ -64,7 +63,7 @@ def _fewest_nodes(ctx: ReportContext) -> tuple[str, dict[str, Stated]]:
             "h100_equivalents_per_node": Stated(result["h100_equivalents_per_node"], "f1"),
             "cost_usd": Stated(answer["cost_usd"], "usd"),
         }
-        numbers.update({f"{physics}.{k}": v for k, v in stated.items()})
+        numbers.update(stated_numbers(physics, stated))
         gpu = resolved_fields(scenario)["hardware.gpu"]
         status = "above" if result["registered"] else "under"
         parts.append(
@@ -91,7 +90,7 @@ def _reference_case(ctx: ReportContext) -> tuple[str, dict[str, Stated]]:
             "c_local": Stated(result["c_local"], "sci"),
             "c_quality": Stated(result["c_quality"], "sci"),
         }
-        numbers.update({f"{physics}.{k}": v for k, v in stated.items()})
+        numbers.update(stated_numbers(physics, stated))
         parts.append(
             f"C_local {stated['c_local'].text} and C_quality {stated['c_quality'].text} under the {physics} model "
             f"({stated['gpus_per_node'].text} × A100 per node, {stated['params'].text} model)"
@@ -121,7 +120,7 @@ def _minimum_cost(ctx: ReportContext) -> tuple[str, dict[str, Stated]]:
             "params": Stated(winner["params"], "params"),
             "nodes": Stated(winner["nodes"], "int"),
         }
-        numbers.update({f"{physics}.{k}": v for k, v in stated.items()})
+        numbers.update(stated_numbers(physics, stated))
         parts.append(
             f"{stated['cost_usd'].text} under the {physics} model ({stated['strategy'].text}, "
             f"{stated['params'].text}, {stated['nodes'].text} nodes)"
@@ -147,7 +146,7 @@ def _uncertainty(ctx: ReportContext) -> tuple[str, dict[str, Stated]]:
             "c_quality.p95": Stated(10**stats.p95 if stats.p95 is not None else None, "sci"),
             "c_quality.exceed_1e25": Stated(probability(stats, 1e25), "pct"),
         }
-        numbers.update({f"{physics}.{k}": v for k, v in stated.items()})
+        numbers.update(stated_numbers(physics, stated))
         parts.append(
             f"between {stated['c_quality.p5'].text} and {stated['c_quality.p95'].text} (P5-P95) with a "
             f"{stated['c_quality.exceed_1e25'].text} chance of reaching 10^25 under the {physics} model"
@@ -162,6 +161,7 @@ def _uncertainty(ctx: ReportContext) -> tuple[str, dict[str, Stated]]:
 
 
 def _failures(ctx: ReportContext) -> tuple[str, dict[str, Stated]]:
+    from dtsim.physics.reliability import flat_settings
     from dtsim.report.reliability import plain_rate, report_goodput_rows, settings_from
 
     rows = {(r["mitigation"], r["gpus"]): r for r in report_goodput_rows(ctx.overrides)}
@@ -173,7 +173,7 @@ def _failures(ctx: ReportContext) -> tuple[str, dict[str, Stated]]:
         "async": "asynchronous learners",
     }
     numbers = {f"{m}.goodput": Stated(rows[m, gpus]["goodput"], "pct1") for m in named}
-    rate = settings_from(ctx.overrides).get("failure_rate_per_gpu_hour", 2e-5)
+    rate = flat_settings(settings_from(ctx.overrides))["failure_rate_per_gpu_hour"]
     text = "; ".join(f"{numbers[f'{m}.goodput'].text} with {label}" for m, label in named.items())
     return (
         f"**Failures at scale:** at {gpus:,} GPUs and {plain_rate(rate)} failures per GPU-hour, goodput (the share of "
@@ -210,12 +210,7 @@ def summary_section(ctx: ReportContext) -> SectionContent:
             lines.append(f"- **{text_md(title)}:** not computed: {text_md(error_message(exc))}")
             continue
         lines.append(f"- {text_md(text)}")
-        numbers.update({f"{name}.{k}": v for k, v in stated.items()})
+        numbers.update(stated_numbers(name, stated))
     if ctx.overrides:
         lines += ["", "These findings use the changed assumptions listed above."]
     return SectionContent("\n".join(lines) + "\n", numbers=numbers, failures=tuple(failures))
-
-
-def stated_text(value: Any, fmt: str) -> str:
-    """A number as the summary states it."""
-    return format_value(value, fmt)

@@ -35,11 +35,11 @@ def _plain(value: Any) -> Any:
 
 @lru_cache(maxsize=4096)
 def _resolved(key: str) -> dict[str, Any]:
-    from dtsim.normalize import normalize, raw_columns, stack_columns
+    from dtsim.normalize import normalize, stack_scenarios
     from dtsim.scenario import parse_scenario
 
     scenario = json.loads(key)
-    columns = normalize(stack_columns([raw_columns(parse_scenario(scenario))]))
+    columns = normalize(stack_scenarios([parse_scenario(scenario)]))
     return {path: _plain(column[0]) for path, column in columns.items()}
 
 

@@ -13,9 +13,9 @@ import numpy as np
 from dtsim.inputs import Inputs
 from dtsim.physics.compute import step_time_s
 from dtsim.physics.memory import fits_in_memory, training_state_bytes
-from dtsim.physics.network import min_inner_steps, pseudo_gradient_volume_bits, traffic_share
+from dtsim.physics.network import bytes_per_sync, min_inner_steps, pseudo_gradient_volume_bits
 from dtsim.strategies._common import Refusal, Schedule, constant, wan_sync
-from dtsim.units import BITS_PER_BYTE, GB
+from dtsim.units import GB
 
 __all__ = ["fit_refusal", "schedule"]
 
@@ -74,7 +74,7 @@ def schedule(inp: Inputs, strategy: str = "diloco") -> Schedule:
         regional_syncs_per_global=nan,
         ep_overhead=nan,
         flat=~single,
-        comm_bytes_per_sync=2.0 * volume / BITS_PER_BYTE * traffic_share(inp.collective, n),
+        comm_bytes_per_sync=bytes_per_sync(volume, inp.collective, n),
         tail_participants=n,
         checkpoint_params=inp.params,
         node_state_params=inp.params,
