@@ -505,7 +505,9 @@ def plan_sweep(scenario: ScenarioLike, axes: Mapping[str, Any], grid: bool = Fal
     return SweepPlan(base, fixed, validated, None, size)
 
 
-def _evaluate_chunk(plan: SweepPlan, start: int, stop: int, strict: bool) -> Columns:
+def _evaluate_chunk(plan: SweepPlan, start: int, stop: int, strict: bool, keys: Sequence[str] | None = None) -> Columns:
+    """The result columns of points [start, stop) with the axes' values (only ``keys``, when
+    given: ``_chunk_keys``)."""
     raw = plan.columns(start, stop)
     try:
         evaluation = evaluate_columns(raw)
@@ -519,7 +521,7 @@ def _evaluate_chunk(plan: SweepPlan, start: int, stop: int, strict: bool) -> Col
     out = dict(evaluation.columns)
     for path in plan.axes:
         out[path] = raw[path]
-    return out
+    return out if keys is None else {k: out[k] for k in keys}
 
 
 def _chunk_keys(plan: SweepPlan, columns: Sequence[str] | None) -> list[str] | None:
@@ -571,10 +573,7 @@ def iter_sweep(
 def _chunks(plan: SweepPlan, chunk_size: int, strict: bool, keys: list[str] | None) -> Iterator[Batch]:
     for start in range(0, plan.size, chunk_size):
         stop = min(start + chunk_size, plan.size)
-        part = _evaluate_chunk(plan, start, stop, strict)
-        if keys is not None:
-            part = {k: part[k] for k in keys}
-        yield Batch(part, names=_names(plan, stop - start))
+        yield Batch(_evaluate_chunk(plan, start, stop, strict, keys), names=_names(plan, stop - start))
 
 
 def _names(plan: SweepPlan, n: int) -> np.ndarray:
@@ -616,14 +615,12 @@ def sweep(
             "memory; stream it with dtsim.sweep_to_file (CLI: dtsim sweep --out FILE)",
         )
     if plan.size <= chunk_size:  # one chunk: its columns are the result, nothing to assemble
-        part = _evaluate_chunk(plan, 0, plan.size, strict)
-        return Batch(part if keys is None else {k: part[k] for k in keys}, names=_names(plan, plan.size))
+        return Batch(_evaluate_chunk(plan, 0, plan.size, strict, keys), names=_names(plan, plan.size))
     assembled = _Assembly(plan.size)
     with allocator_tuned():
         for start in range(0, plan.size, chunk_size):
             stop = min(start + chunk_size, plan.size)
-            part = _evaluate_chunk(plan, start, stop, strict)
-            assembled.add(start, stop, part if keys is None else {k: part[k] for k in keys})
+            assembled.add(start, stop, _evaluate_chunk(plan, start, stop, strict, keys))
     return Batch(assembled.columns(), names=_names(plan, plan.size))
 
 
@@ -824,8 +821,7 @@ def sweep_to_file(
     with ChunkWriter(Path(path)) as writer, allocator_tuned(plan.size > chunk_size):
         for start in range(0, plan.size, chunk_size):
             stop = min(start + chunk_size, plan.size)
-            part = _evaluate_chunk(plan, start, stop, strict)
-            batch = Batch(part if keys is None else {k: part[k] for k in keys}, names=_names(plan, stop - start))
+            batch = Batch(_evaluate_chunk(plan, start, stop, strict, keys), names=_names(plan, stop - start))
             written = [*plan.axes, *(selected or [k for k in batch.columns if k not in plan.axes])]
             writer.write({key: batch.columns[key] for key in dict.fromkeys(written)})
             if progress is not None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -534,9 +534,9 @@ def cheapest_config(
             ratio of a candidate (null: no filter; the paper uses [1, 100]).
     """
     goal = positive("target", target)
-    key = choice("metric", metric, ("c_quality", "c_local"))
+    key = choice("metric", metric, get_args(CostMetric))
     name = choice("families", families, tuple(FAMILY_SETS))
-    how = choice("search", search if search is not None else _DEFAULT_SEARCH[name], ("exhaustive", "bisection"))
+    how = choice("search", search if search is not None else _DEFAULT_SEARCH[name], get_args(Search))
     limit = count("max_nodes", max_nodes, low=2, high=MAX_SEARCH_NODES)
     base = analysis_base(scenario)
     if name == "paper":

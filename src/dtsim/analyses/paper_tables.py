@@ -18,7 +18,7 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
 from dtsim.analyses._args import Count, Numbers, ScenarioInput, choice, count
 from dtsim.analyses._args import scenario_argument as _scenario
@@ -72,7 +72,7 @@ TableName = Literal["clocal", "bandwidth", "latency", "all"]
 OneTable = Literal["clocal", "bandwidth", "latency"]
 Search = Literal["bisection", "exhaustive"]
 #: The tables in the order ``all`` prints them.
-TABLES: tuple[OneTable, ...] = ("clocal", "bandwidth", "latency")
+TABLES: tuple[OneTable, ...] = get_args(OneTable)
 #: The 12 columns after a table's key column (paper_tables.md §10).
 COLUMNS = ("Config", "Nodes", "Mode", "Model", "H", "eta", "C_local", "chi", "C_quality", "OT", "Cost")
 _ALIGN = "|--:|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|"
@@ -420,8 +420,8 @@ def paper_tables_job(
 ) -> PaperTablesJob:
     """The arguments of ``paper_tables`` validated, and the search of each row (see
     ``PaperTablesJob``)."""
-    which = choice("table", table, (*TABLES, "all"))
-    how = choice("search", search, ("bisection", "exhaustive"))
+    which = choice("table", table, get_args(TableName))
+    how = choice("search", search, get_args(Search))
     limit = count("max_nodes", max_nodes, low=2, high=MAX_SEARCH_NODES)
     space = paper_space(hardware_options, size_grid, group_sizes, overtraining_range)
     base = analysis_base(_scenario("scenario", paper_scenario() if scenario is None else scenario, nodes=1))

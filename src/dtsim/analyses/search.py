@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,7 +39,7 @@ __all__ = [
 #: Largest node count searched (spec §2.9).
 MAX_NODES = 100_000
 Metric = Literal["c_local", "c_quality", "c_actual"]
-METRICS: tuple[str, ...] = ("c_local", "c_quality", "c_actual")
+METRICS: tuple[str, ...] = get_args(Metric)
 
 #: Model-size sweep candidates, as multiples of the largest single-node model (spec §1.9).
 DEFAULT_DENSE_FRACTIONS = (0.25, 0.50, 0.75, 1.0)
